@@ -1,0 +1,83 @@
+/*
+ * bitstream — MSB-first bit writer and reader for the chunk codecs.
+ *
+ * The writer appends into a caller-owned byte array of fixed capacity; the
+ * caller makes sure there is room (chunk_xor checks before each sample).
+ * The reader never reads past `nbytes`: bits beyond the end read as zero and
+ * set `overrun`, which decoders check once per sample. Header-only so the
+ * decoder's inner loop inlines. Not thread-safe (plain values).
+ */
+#ifndef HERON_TSDB_BITSTREAM_H
+#define HERON_TSDB_BITSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct bitw {
+    uint8_t *b;
+    size_t nbits; /* bits written so far */
+} bitw;
+
+/* Writes the low n bits of v (1 <= n <= 64), most significant first. */
+static inline void bitw_put(bitw *w, uint64_t v, unsigned n)
+{
+    if (n < 64)
+        v &= (UINT64_C(1) << n) - 1;
+    while (n > 0) {
+        size_t byte = w->nbits >> 3;
+        unsigned used = (unsigned)(w->nbits & 7);
+        unsigned room = 8 - used;
+        unsigned take = n < room ? n : room;
+        uint8_t bits = (uint8_t)((v >> (n - take)) & ((1u << take) - 1));
+        if (used == 0)
+            w->b[byte] = 0;
+        w->b[byte] |= (uint8_t)(bits << (room - take));
+        w->nbits += take;
+        n -= take;
+    }
+}
+
+typedef struct bitr {
+    const uint8_t *b;
+    size_t nbytes;
+    size_t pos; /* bit position */
+} bitr;
+
+/* The next 64 bits from pos (zeros past the end), without consuming. Only
+ * the first 57 are guaranteed meaningful on the fast path. */
+static inline uint64_t bitr_peek(const bitr *r)
+{
+    size_t byte = r->pos >> 3;
+    uint64_t x;
+    if (byte + 8 <= r->nbytes) {
+        memcpy(&x, r->b + byte, 8);
+        x = __builtin_bswap64(x);
+    } else {
+        x = 0;
+        for (size_t i = 0; i < 8; i++)
+            x = (x << 8) | (byte + i < r->nbytes ? r->b[byte + i] : 0);
+    }
+    return x << (r->pos & 7);
+}
+
+/* Reads n bits, 1 <= n <= 56. */
+static inline uint64_t bitr_get(bitr *r, unsigned n)
+{
+    uint64_t v = bitr_peek(r) >> (64 - n);
+    r->pos += n;
+    return v;
+}
+
+static inline uint64_t bitr_get64(bitr *r)
+{
+    uint64_t hi = bitr_get(r, 32);
+    return (hi << 32) | bitr_get(r, 32);
+}
+
+static inline int bitr_overrun(const bitr *r)
+{
+    return r->pos > r->nbytes * 8;
+}
+
+#endif

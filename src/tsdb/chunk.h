@@ -1,0 +1,95 @@
+/*
+ * chunk — the XOR (Gorilla) chunk codec: up to 65535 samples of one series.
+ *
+ * Layout: a 2-byte big-endian sample count, then a bit stream. Sample 0 is
+ * its timestamp as a zig-zag LEB128 varint (written 8 bits at a time) and
+ * its value's 64 bits. Every later sample stores the delta-of-delta of its
+ * timestamp (the first delta counts against a previous delta of 0; deltas
+ * wrap modulo 2^64, so any int64 sequence round-trips) in one of five
+ * prefix-coded widths — '0' (0), '10'+14, '110'+17, '1110'+20, '1111'+64
+ * bits — and its value XOR the previous value's bits: '0' when equal, '10'
+ * + the meaningful bits when they fit the previous leading/trailing-zero
+ * window, '11' + 5 bits of leading zeros (at most 31) + 6 bits of length
+ * (0 meaning 64) + the bits otherwise. Values are bit-exact: NaN payloads,
+ * the stale marker, -0.0 and infinities come back unchanged.
+ *
+ * The encoder writes into a caller-owned buffer and never allocates; the
+ * caller keeps CHUNK_SAMPLE_MAX_BYTES free before each append (the buffer
+ * can be moved with chunk_enc_rebase). The iterator reads a borrowed byte
+ * range, bounds-checked: damaged bytes give HERON_EIO, never a crash.
+ * Neither is thread-safe; a finished chunk's bytes may be read by any
+ * number of iterators at once.
+ */
+#ifndef HERON_TSDB_CHUNK_H
+#define HERON_TSDB_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsdb/bitstream.h"
+
+#define CHUNK_HDR_BYTES 2
+/* The most bytes one append can add (varint t + 64-bit v, or 68+77 bits). */
+#define CHUNK_SAMPLE_MAX_BYTES 20
+/* The head cuts a chunk at this many samples or CHUNK_TARGET_BYTES. */
+#define CHUNK_MAX_SAMPLES 120
+#define CHUNK_TARGET_BYTES 1024
+
+typedef struct chunk_enc {
+    bitw w;          /* w.b is the chunk's first byte */
+    int64_t t;       /* last timestamp */
+    uint64_t delta;  /* last timestamp delta (wrapping) */
+    uint64_t vbits;  /* last value's bits */
+    uint16_t n;      /* samples so far */
+    uint8_t lead;    /* current XOR window */
+    uint8_t trail;   /* 0xff: no window yet */
+} chunk_enc;
+
+/* Starts an empty chunk in b (at least CHUNK_HDR_BYTES +
+ * CHUNK_SAMPLE_MAX_BYTES long). */
+void chunk_enc_init(chunk_enc *e, uint8_t *b);
+/* Appends a sample. The caller guarantees CHUNK_SAMPLE_MAX_BYTES of room
+ * past chunk_enc_len() and fewer than 65535 samples. */
+void chunk_enc_append(chunk_enc *e, int64_t t, double v);
+/* Bytes in use, header included. */
+static inline size_t chunk_enc_len(const chunk_enc *e)
+{
+    return (e->w.nbits + 7) >> 3;
+}
+/* The chunk's bytes moved to b (after a realloc). */
+static inline void chunk_enc_rebase(chunk_enc *e, uint8_t *b)
+{
+    e->w.b = b;
+}
+
+typedef struct chunk_it {
+    bitr r;
+    int64_t t;
+    uint64_t delta;
+    uint64_t vbits;
+    uint32_t n, i;   /* samples in the chunk, samples read */
+    uint8_t lead, trail;
+    int err;         /* HERON_EIO once damage was seen */
+} chunk_it;
+
+/* Reads the chunk in b[0..len). */
+void chunk_it_init(chunk_it *it, const uint8_t *b, size_t len);
+/* Number of samples the chunk claims (0 if it is too short to say). */
+uint32_t chunk_count(const uint8_t *b, size_t len);
+/* 1: positioned on the next sample; 0: end; HERON_EIO: damaged chunk. */
+int chunk_it_next(chunk_it *it);
+/* Moves to the first sample with timestamp >= t (1), or the end (0). */
+int chunk_it_seek(chunk_it *it, int64_t t);
+/* Decodes the whole chunk into ts[0..max) and vs[0..max) (vs as raw bits)
+ * and returns the sample count, or HERON_EIO when the chunk is damaged or
+ * holds more than max samples. The fast path of queries. */
+int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, uint64_t *vs,
+                 size_t max);
+static inline double chunk_it_value(const chunk_it *it)
+{
+    double v;
+    memcpy(&v, &it->vbits, sizeof v);
+    return v;
+}
+
+#endif

@@ -1,0 +1,274 @@
+/* Round trips of the XOR chunk codec on random and edge data, and damaged
+ * chunks that must fail cleanly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tsdb/chunk.h"
+#include "tsdb/tsdb.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static double bits_to_double(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static uint64_t double_bits(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+/* Encodes n samples, decodes them back and compares bit for bit. */
+static void roundtrip(const int64_t *ts, const double *vs, size_t n)
+{
+    uint8_t *buf = calloc(1, CHUNK_HDR_BYTES + (n + 1) * CHUNK_SAMPLE_MAX_BYTES);
+    assert_non_null(buf);
+    chunk_enc e;
+    chunk_enc_init(&e, buf);
+    for (size_t i = 0; i < n; i++) {
+        size_t before = chunk_enc_len(&e);
+        chunk_enc_append(&e, ts[i], vs[i]);
+        assert_true(chunk_enc_len(&e) - before <= CHUNK_SAMPLE_MAX_BYTES);
+    }
+    size_t len = chunk_enc_len(&e);
+    assert_int_equal(chunk_count(buf, len), n);
+    chunk_it it;
+    chunk_it_init(&it, buf, len);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(chunk_it_next(&it), 1);
+        assert_true(it.t == ts[i]);
+        assert_true(it.vbits == double_bits(vs[i]));
+    }
+    assert_int_equal(chunk_it_next(&it), 0);
+    assert_int_equal(chunk_it_next(&it), 0);
+    /* The batch decoder agrees. */
+    int64_t *dt = malloc((n + 1) * sizeof *dt);
+    uint64_t *dv = malloc((n + 1) * sizeof *dv);
+    assert_int_equal(chunk_decode(buf, len, dt, dv, n), (int)n);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(dt[i] == ts[i]);
+        assert_true(dv[i] == double_bits(vs[i]));
+    }
+    if (n > 1)
+        assert_int_equal(chunk_decode(buf, len, dt, dv, n - 1), HERON_EIO);
+    free(dt);
+    free(dv);
+    free(buf);
+}
+
+static void test_one_sample(void **state)
+{
+    (void)state;
+    int64_t ts[] = {INT64_MIN, INT64_MAX, 0, -1, 1700000000000};
+    double vs[] = {tsdb_stale_nan(), -0.0, 1.5, __builtin_inf(), -1e308};
+    for (size_t i = 0; i < 5; i++)
+        roundtrip(&ts[i], &vs[i], 1);
+}
+
+static void test_empty_chunk(void **state)
+{
+    (void)state;
+    uint8_t buf[CHUNK_HDR_BYTES + CHUNK_SAMPLE_MAX_BYTES];
+    chunk_enc e;
+    chunk_enc_init(&e, buf);
+    chunk_it it;
+    chunk_it_init(&it, buf, chunk_enc_len(&e));
+    assert_int_equal(chunk_it_next(&it), 0);
+}
+
+static void test_special_values(void **state)
+{
+    (void)state;
+    double vs[] = {
+        0.0, -0.0, __builtin_inf(), -__builtin_inf(), tsdb_stale_nan(),
+        __builtin_nan(""), bits_to_double(0x7ff8000000000001ULL),
+        bits_to_double(0xfff0000000000123ULL), tsdb_stale_nan(), 1.0,
+        bits_to_double(1), bits_to_double(0x8000000000000001ULL),
+        1.7976931348623157e308, -2.2250738585072014e-308, 0.1, 0.1, 0.1,
+        bits_to_double(0xffffffffffffffffULL), 0.0, bits_to_double(0x8000000000000000ULL),
+    };
+    size_t n = sizeof vs / sizeof *vs;
+    int64_t ts[sizeof vs / sizeof *vs];
+    for (size_t i = 0; i < n; i++)
+        ts[i] = 1000 + (int64_t)i * 15000;
+    roundtrip(ts, vs, n);
+    /* The stale marker survives and differs from a plain NaN. */
+    assert_true(tsdb_is_stale_nan(tsdb_stale_nan()));
+    assert_false(tsdb_is_stale_nan(__builtin_nan("")));
+}
+
+static void test_extreme_timestamps(void **state)
+{
+    (void)state;
+    int64_t ts[] = {INT64_MIN, INT64_MAX, INT64_MIN, 0, 0, 0, -5, 1,
+                    INT64_MAX, INT64_MAX, -1000000000000, 1, 8192, -8193,
+                    65536, -65537, 1 << 19, -(1 << 19) - 1, 1, 2};
+    size_t n = sizeof ts / sizeof *ts;
+    double vs[sizeof ts / sizeof *ts];
+    for (size_t i = 0; i < n; i++)
+        vs[i] = (double)i;
+    roundtrip(ts, vs, n);
+}
+
+static void test_dod_bucket_edges(void **state)
+{
+    (void)state;
+    /* Deltas of delta exactly at every bucket boundary, both signs. */
+    int64_t edges[] = {0, 1, -1, 8191, -8192, 8192, -8193, 65535, -65536,
+                       65536, -65537, 524287, -524288, 524288, -524289,
+                       INT64_MAX / 4, INT64_MIN / 4};
+    size_t ne = sizeof edges / sizeof *edges;
+    int64_t ts[64];
+    double vs[64];
+    int64_t t = 0, d = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < ne && n < 64; i++) {
+        d += edges[i];
+        t = (int64_t)((uint64_t)t + (uint64_t)d);
+        ts[n] = t;
+        vs[n] = (double)i;
+        n++;
+    }
+    roundtrip(ts, vs, n);
+}
+
+static void test_random(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    int64_t *ts = malloc(N * sizeof *ts);
+    double *vs = malloc(N * sizeof *vs);
+    for (int round = 0; round < 300; round++) {
+        size_t n = 1 + rnd() % N;
+        int64_t t = (int64_t)rnd();
+        double v = 0;
+        int kind = round % 5;
+        for (size_t i = 0; i < n; i++) {
+            switch (kind) {
+            case 0: /* regular scrape with jitter, counter */
+                t += 15000 + (int64_t)(rnd() % 41) - 20;
+                v += (double)(rnd() % 100);
+                break;
+            case 1: /* random walk gauge */
+                t += 10000;
+                v += ((double)(rnd() % 2001) - 1000.0) / 7.0;
+                break;
+            case 2: /* arbitrary bits and times */
+                t = (int64_t)rnd();
+                v = bits_to_double(rnd());
+                break;
+            case 3: /* few distinct values, identical timestamps */
+                t += (int64_t)(rnd() % 3);
+                v = (double)(rnd() % 3);
+                break;
+            default: /* mix of specials */
+                t += (int64_t)(rnd() % 1000000) - 500000;
+                switch (rnd() % 4) {
+                case 0: v = tsdb_stale_nan(); break;
+                case 1: v = bits_to_double(0x7ff8000000000000ULL | (rnd() & 0xfffff)); break;
+                case 2: v = -0.0; break;
+                default: v = (double)(int64_t)rnd(); break;
+                }
+            }
+            ts[i] = t;
+            vs[i] = v;
+        }
+        roundtrip(ts, vs, n);
+    }
+    free(ts);
+    free(vs);
+}
+
+static void test_seek(void **state)
+{
+    (void)state;
+    uint8_t buf[CHUNK_HDR_BYTES + 130 * CHUNK_SAMPLE_MAX_BYTES];
+    chunk_enc e;
+    chunk_enc_init(&e, buf);
+    for (int i = 0; i < 120; i++)
+        chunk_enc_append(&e, i * 10, i);
+    chunk_it it;
+    chunk_it_init(&it, buf, chunk_enc_len(&e));
+    assert_int_equal(chunk_it_seek(&it, 55), 1);
+    assert_true(it.t == 60);
+    assert_int_equal(chunk_it_seek(&it, 0), 1); /* never moves back */
+    assert_true(it.t == 60);
+    assert_int_equal(chunk_it_next(&it), 1);
+    assert_true(it.t == 70);
+    assert_true(chunk_it_value(&it) == 7.0);
+    assert_int_equal(chunk_it_seek(&it, 100000), 0);
+}
+
+/* Truncated and bit-flipped chunks: every outcome is a clean 0/1/EIO. */
+static void test_damaged(void **state)
+{
+    (void)state;
+    uint8_t buf[CHUNK_HDR_BYTES + 130 * CHUNK_SAMPLE_MAX_BYTES];
+    chunk_enc e;
+    chunk_enc_init(&e, buf);
+    for (int i = 0; i < 120; i++)
+        chunk_enc_append(&e, 1000 + i * 15000 + (i % 7), bits_to_double(rnd()));
+    size_t len = chunk_enc_len(&e);
+    uint8_t copy[sizeof buf];
+    for (size_t cut = 0; cut < len; cut++) {
+        chunk_it it;
+        chunk_it_init(&it, buf, cut);
+        int rc, steps = 0;
+        while ((rc = chunk_it_next(&it)) == 1)
+            steps++;
+        assert_true(rc == HERON_EIO || (rc == 0 && cut < CHUNK_HDR_BYTES));
+        assert_true(steps <= 120);
+        int64_t dt[130];
+        uint64_t dv[130];
+        assert_int_equal(chunk_decode(buf, cut, dt, dv, 130), HERON_EIO);
+    }
+    for (int flip = 0; flip < 5000; flip++) {
+        memcpy(copy, buf, len);
+        size_t bit = rnd() % (len * 8);
+        copy[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+        chunk_it it;
+        chunk_it_init(&it, copy, len);
+        int rc, steps = 0;
+        while ((rc = chunk_it_next(&it)) == 1)
+            steps++;
+        assert_true(rc == 0 || rc == HERON_EIO);
+        assert_true(steps <= 65535);
+        static int64_t dt[65536];
+        static uint64_t dv[65536];
+        rc = chunk_decode(copy, len, dt, dv, 65536);
+        assert_true(rc == HERON_EIO || (rc >= 0 && rc == steps));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_sample),
+        cmocka_unit_test(test_empty_chunk),
+        cmocka_unit_test(test_special_values),
+        cmocka_unit_test(test_extreme_timestamps),
+        cmocka_unit_test(test_dod_bucket_edges),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_seek),
+        cmocka_unit_test(test_damaged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
