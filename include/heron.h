@@ -1,0 +1,301 @@
+/*
+ * heron.h — the public API of libheron, the instrumentation library.
+ *
+ * This is the only header an application includes. It offers:
+ *   - registries of metric families (a process-wide default one and your own),
+ *   - counters, gauges, histograms and summaries with label vectors,
+ *   - callback collectors and a process collector,
+ *   - Prometheus text 0.0.4 and OpenMetrics 1.0 exposition,
+ *   - an embeddable HTTP /metrics endpoint.
+ *
+ * Conventions (the same everywhere in heron):
+ *   - Functions that can fail return int: 0 on success, a negative HERON_E*
+ *     code on failure, and fill the optional heron_err with a message that
+ *     names the offending metric, label or value. Pass NULL to ignore it.
+ *   - The caller owns what it passes in; strings are copied when kept.
+ *     A function that hands back memory says who frees it.
+ *   - Thread-safety: every function here is safe to call from any thread.
+ *     Updates on a child handle (inc/add/set/observe) take no lock, allocate
+ *     nothing and lose no update under contention.
+ *   - Metric families live as long as their registry; child handles live as
+ *     long as their family. Freeing a registry frees everything in it.
+ */
+#ifndef HERON_H
+#define HERON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HERON_VERSION "0.1.0"
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum {
+    HERON_OK = 0,
+    HERON_EINVAL = -1,  /* bad argument: name, label, value, bucket layout */
+    HERON_ENOMEM = -2,  /* allocation failed */
+    HERON_EEXIST = -3,  /* already registered */
+    HERON_ENOENT = -4,  /* no such thing */
+    HERON_EIO = -5,     /* I/O or system call failed */
+    HERON_ERANGE = -6,  /* a limit was exceeded */
+    HERON_ESTATE = -7   /* call not valid in the object's current state */
+};
+
+typedef struct heron_err {
+    int code;       /* the HERON_E* code of the last failure, 0 if none */
+    char msg[256];  /* human-readable, names what was wrong */
+} heron_err;
+
+/* A static description of a code ("invalid argument", ...). Never NULL. */
+const char *heron_strerror(int code);
+
+/* ---- registries -------------------------------------------------------- */
+
+typedef struct heron_registry heron_registry;
+
+/* The process-wide default registry, created on first use. Never freed by
+ * the caller. Returns NULL only if the first allocation fails. */
+heron_registry *heron_default_registry(void);
+
+/* Creates an empty registry. The caller frees it with heron_registry_free. */
+int heron_registry_new(heron_registry **out, heron_err *err);
+
+/* Frees the registry, every family and child in it, and its collectors.
+ * No other thread may use it or its handles any more. NULL is a no-op. */
+void heron_registry_free(heron_registry *reg);
+
+/* ---- metric families --------------------------------------------------- */
+
+typedef struct heron_family heron_family;
+
+/* What a family is called and how it is labelled. Only name and help are
+ * required. As in the Python client, a unit is appended to the name when the
+ * name does not already end in it, and a counter's name loses a "_total"
+ * suffix (exposition adds it back). */
+typedef struct heron_opts {
+    heron_registry *registry;   /* NULL: the default registry */
+    const char *name;
+    const char *help;
+    const char *unit;           /* optional, e.g. "seconds", "bytes" */
+    const char *const *labels;  /* NULL-terminated label names, or NULL */
+} heron_opts;
+
+/* Histogram bucket upper bounds, strictly increasing, finite. +Inf is always
+ * added. NULL/0 means Prometheus' defaults (.005 … 10). */
+typedef struct heron_buckets {
+    const double *bounds;
+    size_t count;
+} heron_buckets;
+
+/* Summary quantile targets. NULL/0 quantiles means count and sum only, like
+ * the Python client. max_age is the sliding window (default 600 s) split into
+ * age_buckets (default 5) rotating parts. Quantiles come from a log-bucketed
+ * sketch: the reported value is within 1.6% of a true observation of that
+ * rank for |v| in [2^-32, 2^32); values beyond are clamped to those ends.
+ * Each labelled child with quantiles costs about 16 KiB per age bucket. */
+typedef struct heron_summary_opts {
+    const double *quantiles;  /* each in [0, 1] */
+    size_t quantile_count;
+    double max_age_seconds;
+    unsigned age_buckets;
+} heron_summary_opts;
+
+/* Create and register a family; *out is owned by the registry. Errors:
+ * HERON_EINVAL for invalid metric or label names, reserved labels ("le" on a
+ * histogram, "quantile" on a summary, "__" prefixes), bad buckets or
+ * quantiles; HERON_EEXIST when a family with a colliding name exists. */
+int heron_counter_new(const heron_opts *o, heron_family **out, heron_err *err);
+int heron_gauge_new(const heron_opts *o, heron_family **out, heron_err *err);
+int heron_histogram_new(const heron_opts *o, const heron_buckets *b,
+                        heron_family **out, heron_err *err);
+int heron_summary_new(const heron_opts *o, const heron_summary_opts *s,
+                      heron_family **out, heron_err *err);
+
+/* Bucket helpers: fill out[0..n) and return 0, or HERON_EINVAL when the
+ * layout is impossible (n == 0, width <= 0, start <= 0 or factor <= 1 for
+ * exponential). */
+int heron_buckets_linear(double start, double width, size_t n, double *out);
+int heron_buckets_exponential(double start, double factor, size_t n,
+                              double *out);
+
+/* Removes a family from its registry and frees it and its children. */
+int heron_family_unregister(heron_family *f, heron_err *err);
+
+/* ---- children: one labelled series each -------------------------------- */
+
+typedef struct heron_counter heron_counter;
+typedef struct heron_gauge heron_gauge;
+typedef struct heron_histogram heron_histogram;
+typedef struct heron_summary heron_summary;
+
+/* Look up (creating on first use) the child for these label values, given in
+ * the family's label order; values is NULL-terminated, or NULL for a family
+ * without labels. Look the child up once and keep the handle: updates on it
+ * are cheap, the lookup is a hash probe. Errors: HERON_EINVAL on a wrong
+ * number of values or a family of another kind. */
+int heron_counter_labels(heron_family *f, const char *const *values,
+                         heron_counter **out, heron_err *err);
+int heron_gauge_labels(heron_family *f, const char *const *values,
+                       heron_gauge **out, heron_err *err);
+int heron_histogram_labels(heron_family *f, const char *const *values,
+                           heron_histogram **out, heron_err *err);
+int heron_summary_labels(heron_family *f, const char *const *values,
+                         heron_summary **out, heron_err *err);
+
+/* Convenience forms returning the handle, or NULL on error (the message is
+ * then in heron_last_error(), per thread). heron_counter_with(f) is the
+ * unlabelled child; heron_counter_with(f, "GET", "200") a labelled one. */
+#define HERON__VALUES(...) ((const char *const[]){__VA_ARGS__ __VA_OPT__(,) NULL})
+#define heron_counter_with(f, ...) heron_counter_of((f), HERON__VALUES(__VA_ARGS__))
+#define heron_gauge_with(f, ...) heron_gauge_of((f), HERON__VALUES(__VA_ARGS__))
+#define heron_histogram_with(f, ...) heron_histogram_of((f), HERON__VALUES(__VA_ARGS__))
+#define heron_summary_with(f, ...) heron_summary_of((f), HERON__VALUES(__VA_ARGS__))
+heron_counter *heron_counter_of(heron_family *f, const char *const *values);
+heron_gauge *heron_gauge_of(heron_family *f, const char *const *values);
+heron_histogram *heron_histogram_of(heron_family *f, const char *const *values);
+heron_summary *heron_summary_of(heron_family *f, const char *const *values);
+const char *heron_last_error(void);
+
+/* Removes one child (its series disappears from the exposition). The handle
+ * must not be used afterwards. */
+int heron_family_remove(heron_family *f, const char *const *values,
+                        heron_err *err);
+
+/* ---- updates (lock-free, allocation-free, any thread) ------------------ */
+
+void heron_counter_inc(heron_counter *c);
+/* Adds v >= 0; a negative or NaN v is refused with HERON_EINVAL and a message
+ * naming the metric in heron_last_error(). */
+int heron_counter_add(heron_counter *c, double v);
+/* Attaches an exemplar (OpenMetrics) to the increment: labels is a
+ * NULL-terminated name, value, name, value... list, at most 128 runes. */
+int heron_counter_add_exemplar(heron_counter *c, double v,
+                               const char *const *labels, heron_err *err);
+double heron_counter_value(const heron_counter *c);
+
+void heron_gauge_set(heron_gauge *g, double v);
+void heron_gauge_add(heron_gauge *g, double v);
+void heron_gauge_inc(heron_gauge *g);
+void heron_gauge_dec(heron_gauge *g);
+void heron_gauge_set_to_current_time(heron_gauge *g);
+double heron_gauge_value(const heron_gauge *g);
+
+void heron_histogram_observe(heron_histogram *h, double v);
+int heron_histogram_observe_exemplar(heron_histogram *h, double v,
+                                     const char *const *labels,
+                                     heron_err *err);
+
+void heron_summary_observe(heron_summary *s, double v);
+
+/* ---- timing and in-progress helpers ------------------------------------ */
+
+/* The C form of Python's `with h.time():` — a timer started now and stopped
+ * (observing the elapsed seconds) by heron_timer_observe_*. Lives on the
+ * stack; nothing to free. */
+typedef struct heron_timer {
+    uint64_t start_ns;
+} heron_timer;
+
+heron_timer heron_timer_start(void);
+double heron_timer_elapsed(const heron_timer *t); /* seconds since start */
+void heron_timer_observe_histogram(const heron_timer *t, heron_histogram *h);
+void heron_timer_observe_summary(const heron_timer *t, heron_summary *s);
+void heron_timer_set_gauge(const heron_timer *t, heron_gauge *g);
+
+/* Times a block: HERON_TIME_HISTOGRAM(h) { work(); } */
+#define HERON_TIME_HISTOGRAM(h)                                             \
+    for (heron_timer heron__t = heron_timer_start(), *heron__once = &heron__t; \
+         heron__once; heron_timer_observe_histogram(&heron__t, (h)),        \
+         heron__once = NULL)
+
+/* Counts a block as in progress: HERON_TRACK_INPROGRESS(g) { work(); } */
+#define HERON_TRACK_INPROGRESS(g)                                           \
+    for (int heron__once = (heron_gauge_inc(g), 1); heron__once;            \
+         heron_gauge_dec(g), heron__once = 0)
+
+/* ---- callback collectors ----------------------------------------------- */
+
+/* A collector fills in metric families at scrape time. Inside the callback,
+ * call heron_sink_* to emit families and samples. The callback must not call
+ * back into the registry it is registered with. */
+typedef struct heron_sink heron_sink;
+
+typedef enum heron_type {
+    HERON_COUNTER,
+    HERON_GAUGE,
+    HERON_HISTOGRAM,
+    HERON_SUMMARY,
+    HERON_UNTYPED
+} heron_type;
+
+typedef void (*heron_collect_fn)(heron_sink *sink, void *arg);
+
+/* Registers fn; arg is passed back untouched and stays owned by the caller.
+ * `name` identifies the collector for unregistering. */
+int heron_collector_register(heron_registry *reg, const char *name,
+                             heron_collect_fn fn, void *arg, heron_err *err);
+int heron_collector_unregister(heron_registry *reg, const char *name,
+                               heron_err *err);
+
+/* Starts a family in the scrape output. label_names is NULL-terminated
+ * (or NULL); the family's name follows the same rules as heron_opts. */
+void heron_sink_family(heron_sink *s, heron_type type, const char *name,
+                       const char *help, const char *unit,
+                       const char *const *label_names);
+/* Adds a sample to the current family: counters and gauges take one value;
+ * label_values match the family's label_names. */
+void heron_sink_value(heron_sink *s, const char *const *label_values,
+                      double value);
+/* Adds a histogram sample: bounds[0..n) with cumulative counts (the +Inf
+ * bucket is `count`), plus sum and count. */
+void heron_sink_histogram(heron_sink *s, const char *const *label_values,
+                          const double *bounds, const uint64_t *cumulative,
+                          size_t n, double sum, uint64_t count);
+
+/* The process collector with client_golang's names (process_cpu_seconds_total,
+ * process_resident_memory_bytes, process_virtual_memory_bytes,
+ * process_open_fds, process_max_fds, process_start_time_seconds). pid 0 means
+ * this process. Registered under the name "process" (or "process_<pid>"). */
+int heron_process_collector_register(heron_registry *reg, int pid,
+                                     heron_err *err);
+
+/* ---- exposition -------------------------------------------------------- */
+
+typedef enum heron_format {
+    HERON_FORMAT_TEXT,        /* text/plain; version=0.0.4 */
+    HERON_FORMAT_OPENMETRICS  /* application/openmetrics-text; version=1.0.0 */
+} heron_format;
+
+/* Picks the format an HTTP Accept header asks for (NULL: text). */
+heron_format heron_format_negotiate(const char *accept);
+/* The Content-Type header value for a format. */
+const char *heron_format_content_type(heron_format fmt);
+
+/* Writes the whole registry in the given format. *out is malloc'd and
+ * NUL-terminated; the caller frees it. *len excludes the NUL. */
+int heron_registry_expose(heron_registry *reg, heron_format fmt, char **out,
+                          size_t *len, heron_err *err);
+
+/* ---- embeddable /metrics endpoint -------------------------------------- */
+
+typedef struct heron_endpoint heron_endpoint;
+
+/* Starts a background HTTP listener that serves reg (NULL: default) on
+ * GET /metrics, with content negotiation and gzip. address is
+ * "host:port", e.g. "127.0.0.1:8000"; port 0 picks a free one (see
+ * heron_endpoint_port). Stop it with heron_endpoint_stop. */
+int heron_endpoint_start(heron_registry *reg, const char *address,
+                         heron_endpoint **out, heron_err *err);
+int heron_endpoint_port(const heron_endpoint *ep);
+/* Stops the listener, waits for in-flight requests and frees ep. */
+void heron_endpoint_stop(heron_endpoint *ep);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HERON_H */

@@ -1,0 +1,168 @@
+/*
+ * cmd_server.c — `heron server`: parses Prometheus' flags, starts the HTTP
+ * front and waits for SIGINT/SIGTERM (stop) or SIGHUP (reload).
+ *
+ * Signals are blocked before any thread starts and taken synchronously with
+ * sigwait here, so no handler runs on an arbitrary thread.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/commands.h"
+#include "core/flags.h"
+#include "core/hlog.h"
+#include "core/units.h"
+#include "heron.h"
+#include "http/server.h"
+
+typedef struct server_flags {
+    const char *listen_address;
+    const char *config_file;
+    const char *tsdb_path;
+    int64_t retention_time_ms;
+    int64_t retention_size;
+    int64_t query_timeout_ms;
+    int64_t query_max_samples;
+    int64_t lookback_delta_ms;
+    int enable_admin_api;
+    int enable_lifecycle;
+    const char *log_level;
+    const char *log_format;
+    int help;
+} server_flags;
+
+static void request_quit(void *arg)
+{
+    (void)arg;
+    kill(getpid(), SIGTERM);
+}
+
+static int register_build_info(heron_err *err)
+{
+    static const char *const labels[] = {"version", NULL};
+    heron_family *f;
+    int rc = heron_gauge_new(&(heron_opts){.name = "heron_build_info",
+                                           .help = "A metric with a constant '1' value labeled by version.",
+                                           .labels = labels},
+                             &f, err);
+    if (rc == 0)
+        heron_gauge_set(heron_gauge_with(f, HERON_VERSION), 1);
+    return rc;
+}
+
+/* Logs each flag's effective value once, as Prometheus does at start-up. */
+static void log_flags(const server_flags *f)
+{
+    char retention[32], timeout[32], lookback[32], size[32], samples[32];
+    units_format_duration(f->retention_time_ms, retention);
+    units_format_duration(f->query_timeout_ms, timeout);
+    units_format_duration(f->lookback_delta_ms, lookback);
+    snprintf(size, sizeof size, "%lld", (long long)f->retention_size);
+    snprintf(samples, sizeof samples, "%lld", (long long)f->query_max_samples);
+    hlog(HLOG_INFO, "server", "starting heron", "version", HERON_VERSION,
+         "config.file", f->config_file, "storage.tsdb.path", f->tsdb_path,
+         "storage.tsdb.retention.time", retention,
+         "storage.tsdb.retention.size", size, "query.timeout", timeout,
+         "query.max-samples", samples, "query.lookback-delta", lookback, NULL);
+}
+
+int cmd_server(int argc, char **argv)
+{
+    server_flags f = {
+        .listen_address = "127.0.0.1:9797",
+        .config_file = "",
+        .tsdb_path = "data/",
+        .retention_time_ms = 15LL * 24 * 3600 * 1000,
+        .query_timeout_ms = 2 * 60 * 1000,
+        .query_max_samples = 50000000,
+        .lookback_delta_ms = 5 * 60 * 1000,
+        .log_level = "info",
+        .log_format = "logfmt",
+    };
+    const flag_spec specs[] = {
+        {"web.listen-address", FLAG_STRING, &f.listen_address, "Address to listen on for UI, API and telemetry."},
+        {"config.file", FLAG_STRING, &f.config_file, "Prometheus-compatible configuration file (empty: the embedded default)."},
+        {"storage.tsdb.path", FLAG_STRING, &f.tsdb_path, "Base path for metrics storage."},
+        {"storage.tsdb.retention.time", FLAG_DURATION, &f.retention_time_ms, "How long to retain samples in storage."},
+        {"storage.tsdb.retention.size", FLAG_BYTES, &f.retention_size, "Maximum number of bytes of storage blocks to retain (0: no limit)."},
+        {"query.timeout", FLAG_DURATION, &f.query_timeout_ms, "Maximum time a query may take before being aborted."},
+        {"query.max-samples", FLAG_INT, &f.query_max_samples, "Maximum number of samples a single query can load into memory."},
+        {"query.lookback-delta", FLAG_DURATION, &f.lookback_delta_ms, "How far back to look for samples of an instant vector selector."},
+        {"web.enable-admin-api", FLAG_BOOL, &f.enable_admin_api, "Enable API endpoints for admin control actions."},
+        {"web.enable-lifecycle", FLAG_BOOL, &f.enable_lifecycle, "Enable shutdown and reload via HTTP request."},
+        {"log.level", FLAG_STRING, &f.log_level, "Only log messages with the given severity or above: debug, info, warn, error."},
+        {"log.format", FLAG_STRING, &f.log_format, "Output format of log messages: logfmt, json."},
+        {"help", FLAG_BOOL, &f.help, "Show this help."},
+        {0},
+    };
+    const char *usage = "heron server [flags]";
+    char *positional[argc + 1];
+    int npos;
+    heron_err err = {0};
+    if (flags_parse(specs, argc, argv, positional, &npos, &err) != 0 || npos > 0) {
+        fprintf(stderr, "heron server: %s\n\n", npos > 0 ? "unexpected argument" : err.msg);
+        flags_usage(stderr, usage, specs);
+        return 2;
+    }
+    if (f.help) {
+        flags_usage(stdout, usage, specs);
+        return 0;
+    }
+    hlog_level level;
+    hlog_format format;
+    if (hlog_parse_level(f.log_level, &level) || hlog_parse_format(f.log_format, &format)) {
+        fprintf(stderr, "heron server: bad --log.level or --log.format (\"%s\", \"%s\")\n",
+                f.log_level, f.log_format);
+        return 2;
+    }
+    hlog_configure(level, format);
+
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    log_flags(&f);
+    heron_registry *reg = heron_default_registry();
+    if (register_build_info(&err) || heron_process_collector_register(reg, 0, &err)) {
+        hlog(HLOG_ERROR, "server", "cannot register self-metrics", "err", err.msg, NULL);
+        return 1;
+    }
+    http_server *http;
+    http_server_opts opts = {
+        .listen_address = f.listen_address,
+        .registry = reg,
+        .enable_lifecycle = f.enable_lifecycle,
+        .on_quit = request_quit,
+    };
+    if (http_server_start(&opts, &http, &err) != 0) {
+        hlog(HLOG_ERROR, "server", "cannot start HTTP server", "err", err.msg, NULL);
+        return 1;
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", http_server_port(http));
+    hlog(HLOG_INFO, "server", "listening", "address", f.listen_address, "port", port, NULL);
+    hlog(HLOG_INFO, "server", "server is ready to receive web requests", NULL);
+
+    for (;;) {
+        int sig;
+        if (sigwait(&signals, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            hlog(HLOG_INFO, "server", "SIGHUP received: nothing to reload yet", NULL);
+            continue;
+        }
+        hlog(HLOG_INFO, "server", "received signal, exiting gracefully",
+             "signal", strsignal(sig), NULL);
+        break;
+    }
+    http_server_stop(http);
+    hlog(HLOG_INFO, "server", "see you next time!", NULL);
+    return 0;
+}

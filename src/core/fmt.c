@@ -1,0 +1,152 @@
+#include "core/fmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A finite double split into its shortest significant digits and the decimal
+ * exponent of the first one: v = 0.d1d2d3... × 10^(exp10 + 1). */
+typedef struct decimal {
+    char digits[20];
+    int ndigits;
+    int exp10;
+    int negative;
+}
+decimal;
+
+static void decimal_trim(decimal *d)
+{
+    while (d->ndigits > 1 && d->digits[d->ndigits - 1] == '0')
+        d->ndigits--;
+}
+
+/* Integers below 2^53 print exactly, without the printf round trip. */
+static int decimal_from_integer(decimal *d, double v)
+{
+    double a = fabs(v);
+    if (a >= 9007199254740992.0 || a != floor(a))
+        return 0;
+    uint64_t u = (uint64_t)a;
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (int i = 0; i < n; i++)
+        d->digits[i] = tmp[n - 1 - i];
+    d->ndigits = n;
+    d->exp10 = n - 1;
+    d->negative = signbit(v) != 0;
+    decimal_trim(d);
+    return 1;
+}
+
+/* The shortest of 15, 16 or 17 significant digits that round-trips. %e at
+ * 15 digits already yields the shortest form when it is that short (any
+ * shorter decimal that round-trips is the unique 15-digit one, padded). */
+static void decimal_from_double(decimal *d, double v)
+{
+    char s[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(s, sizeof s, "%.*e", prec - 1, v);
+        if (prec == 17 || strtod(s, NULL) == v)
+            break;
+    }
+    const char *p = s;
+    d->negative = (*p == '-');
+    if (d->negative)
+        p++;
+    d->ndigits = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            d->digits[d->ndigits++] = *p;
+    d->exp10 = atoi(p + 1);
+    decimal_trim(d);
+}
+
+static size_t put_exponent(char *o, int x)
+{
+    return (size_t)sprintf(o, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+}
+
+/* Mantissa "d" or "d.ddd" followed by the exponent. */
+static size_t render_scientific(char *out, const decimal *d)
+{
+    char *o = out;
+    if (d->negative)
+        *o++ = '-';
+    *o++ = d->digits[0];
+    if (d->ndigits > 1) {
+        *o++ = '.';
+        memcpy(o, d->digits + 1, (size_t)d->ndigits - 1);
+        o += d->ndigits - 1;
+    }
+    o += put_exponent(o, d->exp10);
+    return (size_t)(o - out);
+}
+
+/* Python's repr: "123.0", "0.001", "12.5". */
+static size_t render_fixed(char *out, const decimal *d)
+{
+    char *o = out;
+    if (d->negative)
+        *o++ = '-';
+    if (d->exp10 < 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = -1; i > d->exp10; i--)
+            *o++ = '0';
+        memcpy(o, d->digits, (size_t)d->ndigits);
+        o += d->ndigits;
+    } else {
+        int int_digits = d->exp10 + 1;
+        for (int i = 0; i < int_digits; i++)
+            *o++ = i < d->ndigits ? d->digits[i] : '0';
+        *o++ = '.';
+        if (d->ndigits > int_digits) {
+            memcpy(o, d->digits + int_digits, (size_t)(d->ndigits - int_digits));
+            o += d->ndigits - int_digits;
+        } else {
+            *o++ = '0';
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
+static size_t format_double(char *out, double v, int go_exponents)
+{
+    if (isnan(v))
+        return (size_t)sprintf(out, "NaN");
+    if (isinf(v))
+        return (size_t)sprintf(out, v > 0 ? "+Inf" : "-Inf");
+    decimal d;
+    if (!decimal_from_integer(&d, v))
+        decimal_from_double(&d, v);
+    if (v == 0) {
+        d.exp10 = 0;
+        d.ndigits = 1;
+    }
+    /* Python repr switches to exponents below 1e-4 and from 1e16; the client
+     * then also uses them for positive values from 1e6, as Go does. */
+    if (d.exp10 < -4 || d.exp10 >= 16 || (go_exponents && v > 0 && d.exp10 >= 6))
+        return render_scientific(out, &d);
+    return render_fixed(out, &d);
+}
+
+size_t fmt_double(char *out, double v)
+{
+    return format_double(out, v, 1);
+}
+
+size_t fmt_double_repr(char *out, double v)
+{
+    return format_double(out, v, 0);
+}
+
+size_t fmt_int64(char *out, int64_t v)
+{
+    return (size_t)sprintf(out, "%lld", (long long)v);
+}
