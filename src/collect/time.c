@@ -1,0 +1,69 @@
+/*
+ * time.c — the node's clock: node_time_seconds, the local time zone's
+ * offset, and the kernel's clock sources from
+ * <sysfs>/devices/system/clocksource/clocksource<N>/.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "collect/module.h"
+#include "core/hclock.h"
+
+static void time_clocksources(heron_sink *s, const collect_paths *p,
+                              buf *scratch)
+{
+    static const char *const labels[] = {"clocksource", "device", NULL};
+    static const char *const files[2] = {"available_clocksource",
+                                         "current_clocksource"};
+    static const char *const names[2] = {"node_time_clocksource_available_info",
+                                         "node_time_clocksource_current_info"};
+    static const char *const helps[2] = {
+        "Clock sources the kernel can use, as labels.",
+        "The clock source the kernel uses, as labels."};
+    for (int k = 0; k < 2; k++) {
+        int started = 0;
+        for (int dev = 0; dev < 64; dev++) {
+            if (collect_read(scratch, p->sysfs,
+                             "devices/system/clocksource/clocksource%d/%s",
+                             dev, files[k]) != 0)
+                break;
+            if (!started) {
+                heron_sink_family(s, HERON_GAUGE, names[k], helps[k], NULL, labels);
+                started = 1;
+            }
+            char devname[16];
+            snprintf(devname, sizeof devname, "%d", dev);
+            char *f[32];
+            size_t nf = collect_fields(scratch->data, f, 32);
+            for (size_t i = 0; i < nf; i++)
+                heron_sink_value(s, (const char *const[]){f[i], devname, NULL}, 1);
+        }
+    }
+}
+
+static int time_collect(heron_sink *s, const collect_paths *p, void *state,
+                        buf *scratch)
+{
+    (void)state;
+    int64_t ns = hclock_wall_ns();
+    heron_sink_family(s, HERON_GAUGE, "node_time_seconds",
+                      "The node's wall clock, in seconds since the epoch.",
+                      NULL, NULL);
+    heron_sink_value(s, NULL, (double)ns / 1e9);
+
+    time_t now = (time_t)(ns / 1000000000);
+    struct tm tm;
+    if (localtime_r(&now, &tm)) {
+        static const char *const labels[] = {"time_zone", NULL};
+        heron_sink_family(s, HERON_GAUGE, "node_time_zone_offset_seconds",
+                          "The local time zone's offset from UTC, in seconds.",
+                          NULL, labels);
+        heron_sink_value(s, (const char *const[]){tm.tm_zone ? tm.tm_zone : "", NULL},
+                         (double)tm.tm_gmtoff);
+    }
+    time_clocksources(s, p, scratch);
+    return 0;
+}
+
+const collect_module collect_time_module = {
+    .name = "time", .bit = COLLECT_TIME, .collect = time_collect};
