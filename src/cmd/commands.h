@@ -11,5 +11,6 @@
 #define HERON_CMD_COMMANDS_H
 
 int cmd_server(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"server", cmd_server, "scrape, store, query, alert and serve the UI"},
+    {"agent", cmd_agent, "expose host, process and GPU metrics (node_exporter's flags)"},
 };
 
 static void usage(FILE *out)
