@@ -1,5 +1,6 @@
 #include "core/fmt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +44,37 @@ static int decimal_from_integer(decimal *d, double v)
     return 1;
 }
 
-/* The shortest of 15, 16 or 17 significant digits that round-trips. %e at
- * 15 digits already yields the shortest form when it is that short (any
- * shorter decimal that round-trips is the unique 15-digit one, padded). */
+/* Values with at most six decimals below 2^32 (latencies, ratios, Unix
+ * times in ms): the digits come from one multiplication. x / 10^k == v
+ * proves that the decimal x·10^-k reads back as v (both are correctly
+ * rounded from the same exact quotient), and below 2^32 an ulp is smaller
+ * than 10^-6, so no other decimal with k places does. */
+static int decimal_from_short_fraction(decimal *d, double v)
+{
+    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+    if (!(fabs(v) < 4294967296.0))
+        return 0;
+    for (int k = 1; k <= 6; k++) {
+        double x = v * p10[k];
+        if (x != trunc(x) || x / p10[k] != v)
+            continue;
+        decimal_from_integer(d, x);
+        d->exp10 -= k;
+        d->negative = signbit(v) != 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* The shortest of 15, 16 or 17 significant digits that round-trips. For a
+ * normal double, %e at 15 digits already yields the shortest form when it is
+ * that short: decimals of 15 digits are spaced wider than one ulp, so a
+ * shorter decimal that round-trips is the only 15-digit one, padded.
+ * Subnormals have fewer bits, so there every precision is tried. */
 static void decimal_from_double(decimal *d, double v)
 {
     char s[40];
-    for (int prec = 15; prec <= 17; prec++) {
+    for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(s, sizeof s, "%.*e", prec - 1, v);
         if (prec == 17 || strtod(s, NULL) == v)
             break;
@@ -123,7 +148,7 @@ static size_t format_double(char *out, double v, int go_exponents)
     if (isinf(v))
         return (size_t)sprintf(out, v > 0 ? "+Inf" : "-Inf");
     decimal d;
-    if (!decimal_from_integer(&d, v))
+    if (!decimal_from_integer(&d, v) && !decimal_from_short_fraction(&d, v))
         decimal_from_double(&d, v);
     if (v == 0) {
         d.exp10 = 0;

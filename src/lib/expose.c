@@ -83,45 +83,61 @@ void expose_escape_label_value(buf *out, const char *v)
     buf_puts(out, run);
 }
 
+/* Appends n bytes at the cursor. */
+static char *put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
 void expose_sample(buf *out, const char *name, const char *suffix,
                    const char *before, const char *after,
                    const char *extra_name, const char *extra_value,
                    double value, const exemplar *ex)
 {
-    buf_puts(out, name);
-    buf_puts(out, suffix);
-    int has_before = before && *before, has_after = after && *after;
-    if (has_before || has_after || extra_name) {
-        buf_putc(out, '{');
-        if (has_before)
-            buf_puts(out, before);
-        if (extra_name) {
-            if (has_before)
-                buf_putc(out, ',');
-            buf_puts(out, extra_name);
-            buf_puts(out, "=\"");
-            buf_puts(out, extra_value);
-            buf_putc(out, '"');
+    /* One reservation for the whole line keeps this loop tight: it runs
+     * once per series per scrape. */
+    size_t nlen = strlen(name), slen = strlen(suffix);
+    size_t blen = before ? strlen(before) : 0, alen = after ? strlen(after) : 0;
+    size_t xlen = extra_name ? strlen(extra_name) + strlen(extra_value) + 4 : 0;
+    size_t elen = ex && ex->set ? strlen(ex->labels) + 2 * FMT_DOUBLE_MAX + 8 : 0;
+    size_t need = nlen + slen + blen + alen + xlen + elen + FMT_DOUBLE_MAX + 8;
+    if (buf_reserve(out, need) != 0)
+        return;
+    char *o = out->data + out->len;
+    o = put(o, name, nlen);
+    o = put(o, suffix, slen);
+    if (blen || alen || xlen) {
+        *o++ = '{';
+        o = put(o, before, blen);
+        if (xlen) {
+            if (blen)
+                *o++ = ',';
+            o = put(o, extra_name, strlen(extra_name));
+            o = put(o, "=\"", 2);
+            o = put(o, extra_value, strlen(extra_value));
+            *o++ = '"';
         }
-        if (has_after) {
-            if (has_before || extra_name)
-                buf_putc(out, ',');
-            buf_puts(out, after);
+        if (alen) {
+            if (blen || xlen)
+                *o++ = ',';
+            o = put(o, after, alen);
         }
-        buf_putc(out, '}');
+        *o++ = '}';
     }
-    char num[FMT_DOUBLE_MAX];
-    buf_putc(out, ' ');
-    buf_append(out, num, fmt_double(num, value));
-    if (ex && ex->set) {
-        buf_puts(out, " # {");
-        buf_puts(out, ex->labels);
-        buf_puts(out, "} ");
-        buf_append(out, num, fmt_double(num, ex->value));
-        buf_putc(out, ' ');
-        buf_append(out, num, fmt_double_repr(num, ex->timestamp));
+    *o++ = ' ';
+    o += fmt_double(o, value);
+    if (elen) {
+        o = put(o, " # {", 4);
+        o = put(o, ex->labels, strlen(ex->labels));
+        o = put(o, "} ", 2);
+        o += fmt_double(o, ex->value);
+        *o++ = ' ';
+        o += fmt_double_repr(o, ex->timestamp);
     }
-    buf_putc(out, '\n');
+    *o++ = '\n';
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
 }
 
 void expose_sort_labels(const char *const *names, size_t count,

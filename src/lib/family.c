@@ -205,7 +205,8 @@ static child *new_child(family *f, uint64_t h, const char *const *values)
         return NULL;
     c->fam = f;
     c->hash = h;
-    c->created = (double)hclock_wall_ns() / 1e9;
+    /* milliseconds, like every Prometheus timestamp */
+    c->created = (double)(hclock_wall_ns() / 1000000) / 1e3;
     c->values = calloc(f->label_count + 1, sizeof *c->values);
     int ok = c->values != NULL;
     for (size_t i = 0; ok && i < f->label_count; i++)
