@@ -23,6 +23,8 @@ struct httpd_request {
     const char *path;
     buf body;
     int too_large;
+    void (*after_sent)(void *arg);
+    void *after_sent_arg;
 };
 
 const char *httpd_method(const httpd_request *req) { return req->method; }
@@ -165,6 +167,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         h->fn(req, &resp, h->arg);
     enum MHD_Result ret = send_response(conn, req, &resp);
     buf_free(&resp.body);
+    req->after_sent = resp.after_sent;
+    req->after_sent_arg = resp.after_sent_arg;
     return ret;
 }
 
@@ -174,6 +178,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls, (void)conn, (void)code;
     httpd_request *req = *con_cls;
     if (req) {
+        if (req->after_sent)
+            req->after_sent(req->after_sent_arg);
         buf_free(&req->body);
         free(req);
         *con_cls = NULL;

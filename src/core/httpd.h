@@ -28,6 +28,10 @@ typedef struct httpd_response {
     buf body;
     int gzip_ok;              /* may be compressed if the client accepts */
     const char *headers[HTTPD_MAX_EXTRA_HEADERS][2]; /* static name/value */
+    /* Called once the response has been sent (e.g. to shut down after
+     * answering /-/quit). */
+    void (*after_sent)(void *arg);
+    void *after_sent_arg;
 } httpd_response;
 
 typedef void (*httpd_handler_fn)(const httpd_request *req, httpd_response *resp,

@@ -49,8 +49,8 @@ static void route_quit(const httpd_request *req, httpd_response *resp, void *arg
         return;
     }
     httpd_reply_text(resp, 200, "Requesting termination... Goodbye!\n");
-    if (s->opts.on_quit)
-        s->opts.on_quit(s->opts.quit_arg);
+    resp->after_sent = s->opts.on_quit;
+    resp->after_sent_arg = s->opts.quit_arg;
 }
 
 static const http_route *find_route(const http_server *s, const char *path)
