@@ -171,6 +171,38 @@ size_t fmt_double_repr(char *out, double v)
     return format_double(out, v, 0);
 }
 
+size_t fmt_double_fixed(char *out, double v)
+{
+    if (isnan(v) || isinf(v))
+        return fmt_double(out, v);
+    decimal d;
+    if (!decimal_from_integer(&d, v) && !decimal_from_short_fraction(&d, v))
+        decimal_from_double(&d, v);
+    char *o = out;
+    if (d.negative) /* Go writes -0 as "-0" */
+        *o++ = '-';
+    if (v == 0) {
+        *o++ = '0';
+    } else if (d.exp10 < 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = -1; i > d.exp10; i--)
+            *o++ = '0';
+        memcpy(o, d.digits, (size_t)d.ndigits);
+        o += d.ndigits;
+    } else {
+        for (int i = 0; i <= d.exp10; i++)
+            *o++ = i < d.ndigits ? d.digits[i] : '0';
+        if (d.ndigits > d.exp10 + 1) {
+            *o++ = '.';
+            memcpy(o, d.digits + d.exp10 + 1, (size_t)(d.ndigits - d.exp10 - 1));
+            o += d.ndigits - d.exp10 - 1;
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
 size_t fmt_int64(char *out, int64_t v)
 {
     return (size_t)sprintf(out, "%lld", (long long)v);

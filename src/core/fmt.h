@@ -22,6 +22,13 @@ size_t fmt_double(char *out, double v);
  * the client uses for exemplar timestamps ("1700000000.5"). */
 size_t fmt_double_repr(char *out, double v);
 
+/* Go's strconv.FormatFloat(v, 'f', -1, 64), which Prometheus' HTTP API uses
+ * for sample values: shortest digits, never an exponent ("1", "0.5",
+ * "1000000000000000000000", "0.0000001"), and "NaN", "+Inf", "-Inf".
+ * out needs FMT_FIXED_MAX bytes. */
+#define FMT_FIXED_MAX 400
+size_t fmt_double_fixed(char *out, double v);
+
 /* Writes a signed decimal integer; returns the length. out >= 21 bytes. */
 size_t fmt_int64(char *out, int64_t v);
 
