@@ -88,8 +88,7 @@ static void counter_write(const family *f, const child *c, heron_format fmt, buf
     expose_sample(out, f->name, "_total", c->labels_before, c->labels_after,
                   NULL, NULL, v, ex);
     if (fmt == HERON_FORMAT_OPENMETRICS)
-        expose_sample(out, f->name, "_created", c->labels_before,
-                      c->labels_after, NULL, NULL, c->created, NULL);
+        expose_created(out, f->name, c);
 }
 
 static const char *const counter_suffixes[] = {"_total", "_created", NULL};

@@ -95,13 +95,24 @@ void expose_sample(buf *out, const char *name, const char *suffix,
                    const char *extra_name, const char *extra_value,
                    double value, const exemplar *ex)
 {
+    char num[FMT_DOUBLE_MAX];
+    size_t n = fmt_double(num, value);
+    expose_sample_text(out, name, suffix, before, after, extra_name,
+                       extra_value, num, n, ex);
+}
+
+void expose_sample_text(buf *out, const char *name, const char *suffix,
+                        const char *before, const char *after,
+                        const char *extra_name, const char *extra_value,
+                        const char *value, size_t value_len, const exemplar *ex)
+{
     /* One reservation for the whole line keeps this loop tight: it runs
      * once per series per scrape. */
     size_t nlen = strlen(name), slen = strlen(suffix);
     size_t blen = before ? strlen(before) : 0, alen = after ? strlen(after) : 0;
     size_t xlen = extra_name ? strlen(extra_name) + strlen(extra_value) + 4 : 0;
     size_t elen = ex && ex->set ? strlen(ex->labels) + 2 * FMT_DOUBLE_MAX + 8 : 0;
-    size_t need = nlen + slen + blen + alen + xlen + elen + FMT_DOUBLE_MAX + 8;
+    size_t need = nlen + slen + blen + alen + xlen + elen + value_len + 8;
     if (buf_reserve(out, need) != 0)
         return;
     char *o = out->data + out->len;
@@ -126,7 +137,7 @@ void expose_sample(buf *out, const char *name, const char *suffix,
         *o++ = '}';
     }
     *o++ = ' ';
-    o += fmt_double(o, value);
+    o = put(o, value, value_len);
     if (elen) {
         o = put(o, " # {", 4);
         o = put(o, ex->labels, strlen(ex->labels));
@@ -138,6 +149,12 @@ void expose_sample(buf *out, const char *name, const char *suffix,
     *o++ = '\n';
     *o = '\0';
     out->len = (size_t)(o - out->data);
+}
+
+void expose_created(buf *out, const char *name, const child *c)
+{
+    expose_sample_text(out, name, "_created", c->labels_before, c->labels_after,
+                       NULL, NULL, c->created, c->created_len, NULL);
 }
 
 void expose_sort_labels(const char *const *names, size_t count,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/fmt.h"
 #include "core/hclock.h"
 #include "lib/metric.h"
 
@@ -206,7 +207,8 @@ static child *new_child(family *f, uint64_t h, const char *const *values)
     c->fam = f;
     c->hash = h;
     /* milliseconds, like every Prometheus timestamp */
-    c->created = (double)(hclock_wall_ns() / 1000000) / 1e3;
+    c->created_len = (unsigned char)fmt_double(c->created,
+                                               (double)(hclock_wall_ns() / 1000000) / 1e3);
     c->values = calloc(f->label_count + 1, sizeof *c->values);
     int ok = c->values != NULL;
     for (size_t i = 0; ok && i < f->label_count; i++)

@@ -63,7 +63,8 @@ struct child {
     char **values;     /* label values in the family's declared order */
     char *labels_before; /* rendered pairs sorting before the reserved label */
     char *labels_after;  /* rendered pairs sorting after it */
-    double created;    /* seconds since the epoch */
+    char created[24];  /* creation time in seconds, formatted once */
+    unsigned char created_len;
     void *cells;       /* kind-specific, 64-byte aligned */
     exemplar *exemplars; /* NULL until the first exemplar; kind-specific count */
 };
@@ -136,6 +137,14 @@ void expose_sample(buf *out, const char *name, const char *suffix,
                    const char *before, const char *after,
                    const char *extra_name, const char *extra_value,
                    double value, const exemplar *ex);
+/* The same with the value already formatted (e.g. a cached _created). */
+void expose_sample_text(buf *out, const char *name, const char *suffix,
+                        const char *before, const char *after,
+                        const char *extra_name, const char *extra_value,
+                        const char *value, size_t value_len,
+                        const exemplar *ex);
+/* Writes name_created with the child's cached creation time. */
+void expose_created(buf *out, const char *name, const child *c);
 void expose_escape_label_value(buf *out, const char *v);
 /* Renders a child's label pairs split around the reserved label position. */
 int expose_render_labels(const char *const *names, const char *const *values,

@@ -90,8 +90,7 @@ static void summary_write(const family *f, const child *c, heron_format fmt, buf
     expose_sample(out, f->name, "_sum", c->labels_before, c->labels_after,
                   NULL, NULL, sum, NULL);
     if (fmt == HERON_FORMAT_OPENMETRICS)
-        expose_sample(out, f->name, "_created", c->labels_before,
-                      c->labels_after, NULL, NULL, c->created, NULL);
+        expose_created(out, f->name, c);
 }
 
 static const char *const summary_suffixes[] = {"_count", "_sum", "_created", NULL};
