@@ -206,16 +206,23 @@ void heron_timer_observe_histogram(const heron_timer *t, heron_histogram *h);
 void heron_timer_observe_summary(const heron_timer *t, heron_summary *s);
 void heron_timer_set_gauge(const heron_timer *t, heron_gauge *g);
 
+/* Names unique to the line a helper macro is used on, so helpers nest. */
+#define HERON__CAT2(a, b) a##b
+#define HERON__CAT(a, b) HERON__CAT2(a, b)
+#define HERON__LOCAL(name) HERON__CAT(heron__##name, __LINE__)
+
 /* Times a block: HERON_TIME_HISTOGRAM(h) { work(); } */
-#define HERON_TIME_HISTOGRAM(h)                                             \
-    for (heron_timer heron__t = heron_timer_start(), *heron__once = &heron__t; \
-         heron__once; heron_timer_observe_histogram(&heron__t, (h)),        \
-         heron__once = NULL)
+#define HERON_TIME_HISTOGRAM(h)                                               \
+    for (heron_timer HERON__LOCAL(t) = heron_timer_start(),                   \
+                     *HERON__LOCAL(once) = &HERON__LOCAL(t);                  \
+         HERON__LOCAL(once);                                                  \
+         heron_timer_observe_histogram(&HERON__LOCAL(t), (h)),                \
+                     HERON__LOCAL(once) = NULL)
 
 /* Counts a block as in progress: HERON_TRACK_INPROGRESS(g) { work(); } */
-#define HERON_TRACK_INPROGRESS(g)                                           \
-    for (int heron__once = (heron_gauge_inc(g), 1); heron__once;            \
-         heron_gauge_dec(g), heron__once = 0)
+#define HERON_TRACK_INPROGRESS(g)                                             \
+    for (int HERON__LOCAL(in) = (heron_gauge_inc(g), 1); HERON__LOCAL(in);    \
+         heron_gauge_dec(g), HERON__LOCAL(in) = 0)
 
 /* ---- callback collectors ----------------------------------------------- */
 

@@ -26,3 +26,9 @@ void hclock_freeze_wall(int64_t ns)
 {
     atomic_store(&frozen_wall_ns, ns);
 }
+
+double hclock_wall_seconds(void)
+{
+    int64_t ns = hclock_wall_ns();
+    return (double)(ns / 1000000000) + (double)(ns % 1000000000) / 1e9;
+}

@@ -13,6 +13,8 @@
 uint64_t hclock_mono_ns(void);
 /* Nanoseconds since the Unix epoch (or the frozen value). */
 int64_t hclock_wall_ns(void);
+/* The wall clock in seconds, exact to the nanosecond's double. */
+double hclock_wall_seconds(void);
 /* Freezes the wall clock at ns; 0 unfreezes it. For tests. */
 void hclock_freeze_wall(int64_t ns);
 

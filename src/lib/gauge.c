@@ -48,7 +48,7 @@ void heron_gauge_dec(heron_gauge *g)
 
 void heron_gauge_set_to_current_time(heron_gauge *g)
 {
-    heron_gauge_set(g, (double)hclock_wall_ns() / 1e9);
+    heron_gauge_set(g, hclock_wall_seconds());
 }
 
 double heron_gauge_value(const heron_gauge *g)
