@@ -181,21 +181,27 @@ static void grow_table(family *f)
     f->table_size = size;
 }
 
-static int count_values(const family *f, const char *const *values,
-                        heron_err *err)
+/* Checks label values against the family (count, UTF-8), turns NULL into
+ * the empty list and hashes them: what every lookup does first. */
+static int prepare_lookup(const family *f, const char *const **values,
+                          uint64_t *hash, heron_err *err)
 {
+    static const char *const none[] = {NULL};
+    const char *const *v = *values ? *values : none;
     size_t n = 0;
-    while (values && values[n])
+    while (v[n])
         n++;
     if (n != f->label_count)
         return err_set(err, HERON_EINVAL,
                        "metric %s: got %zu label values, want %zu", f->name, n,
                        f->label_count);
     for (size_t i = 0; i < n; i++)
-        if (!names_valid_utf8(values[i]))
+        if (!names_valid_utf8(v[i]))
             return err_set(err, HERON_EINVAL,
                            "metric %s: label %s: value is not valid UTF-8",
                            f->name, f->label_names[i]);
+    *values = v;
+    *hash = hash_values(v, n);
     return 0;
 }
 
@@ -233,13 +239,10 @@ int family_child(family *f, const kind_ops *ops, const char *const *values,
     if (f->ops != ops)
         return err_set(err, HERON_EINVAL, "metric %s is a %s, not a %s",
                        f->name, f->ops->kind_name, ops->kind_name);
-    int rc = count_values(f, values, err);
+    uint64_t h;
+    int rc = prepare_lookup(f, &values, &h, err);
     if (rc)
         return rc;
-    static const char *const none[] = {NULL};
-    if (!values)
-        values = none;
-    uint64_t h = hash_values(values, f->label_count);
     pthread_mutex_lock(&f->lock);
     child *c = find_child(f, h, values);
     if (!c) {
@@ -268,13 +271,10 @@ int heron_family_remove(heron_family *hf, const char *const *values,
                         heron_err *err)
 {
     family *f = (family *)hf;
-    int rc = count_values(f, values, err);
+    uint64_t h;
+    int rc = prepare_lookup(f, &values, &h, err);
     if (rc)
         return rc;
-    static const char *const none[] = {NULL};
-    if (!values)
-        values = none;
-    uint64_t h = hash_values(values, f->label_count);
     pthread_mutex_lock(&f->lock);
     child *c = find_child(f, h, values);
     if (c) {
