@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect/module.h"
 
@@ -158,18 +159,36 @@ static int cg_visit(cg_walk *w, const char *rel, int depth)
     return rc;
 }
 
-static int cg_collect(heron_sink *s, const collect_paths *p, void *state,
-                      buf *scratch)
+/* Finds the cgroup2 hierarchy once (it has cgroup.controllers at its
+ * root); state is its directory, or NULL when there is none. */
+static int cg_init(const collect_config *cfg, collect_paths *paths, void **state,
+                   heron_err *err)
 {
-    (void)state;
-    char base[4096];
-    collect_path(base, sizeof base, p->sysfs, "fs/cgroup");
-    if (collect_read(scratch, base, "cgroup.controllers") != 0) {
-        collect_path(base, sizeof base, p->sysfs, "fs/cgroup/unified");
-        if (collect_read(scratch, base, "cgroup.controllers") != 0)
-            return HERON_ENOENT; /* no cgroup v2 here */
+    (void)cfg, (void)err;
+    static const char *const candidates[2] = {"fs/cgroup", "fs/cgroup/unified"};
+    *state = NULL;
+    for (int i = 0; i < 2; i++) {
+        char base[4096];
+        if (collect_path(base, sizeof base, paths->sysfs, "%s", candidates[i]) != 0)
+            continue;
+        size_t n = strlen(base);
+        if (n + sizeof "/cgroup.controllers" > sizeof base)
+            continue;
+        memcpy(base + n, "/cgroup.controllers", sizeof "/cgroup.controllers");
+        if (access(base, R_OK) != 0)
+            continue;
+        base[n] = '\0';
+        return (*state = strdup(base)) ? 0 : HERON_ENOMEM;
     }
-    cg_walk w = {.base = base, .scratch = scratch};
+    return 0;
+}
+
+static int cg_collect(heron_sink *s, collect_paths *p, void *state, buf *scratch)
+{
+    (void)p;
+    if (!state)
+        return HERON_ENOENT; /* no cgroup v2 here */
+    cg_walk w = {.base = state, .scratch = scratch};
     int rc = cg_visit(&w, "", 0);
     static const char *const labels[] = {"id", NULL};
     for (int k = 0; k < CG_SERIES; k++) {
@@ -192,4 +211,5 @@ static int cg_collect(heron_sink *s, const collect_paths *p, void *state,
 }
 
 const collect_module collect_cgroup_module = {
-    .name = "cgroup", .bit = COLLECT_CGROUP, .collect = cg_collect};
+    .name = "cgroup", .bit = COLLECT_CGROUP, .init = cg_init,
+    .collect = cg_collect, .free = free};

@@ -71,6 +71,8 @@ static void collect_release(collect_set *set)
     for (size_t i = 0; i < set->count; i++)
         if (set->mods[i]->free && set->states[i])
             set->mods[i]->free(set->states[i]);
+    collect_kept_close(&set->paths);
+    pthread_mutex_destroy(&set->paths.kept_lock);
     free(set->paths.procfs);
     free(set->paths.sysfs);
     free(set->paths.rootfs);
@@ -87,6 +89,7 @@ int collect_register_all(heron_registry *reg, const collect_config *cfg,
     if (!set)
         return err_set(err, HERON_ENOMEM, "collect: out of memory");
     set->reg = reg;
+    pthread_mutex_init(&set->paths.kept_lock, NULL);
     set->paths.procfs = collect_root(cfg->procfs, "/proc");
     set->paths.sysfs = collect_root(cfg->sysfs, "/sys");
     set->paths.rootfs = collect_root(cfg->rootfs, "/");

@@ -141,11 +141,11 @@ static void cpu_emit(heron_sink *s, const cpu_stat *st, double hz)
                     "node_procs_blocked", "Processes blocked waiting for I/O.");
 }
 
-static int cpu_collect(heron_sink *s, const collect_paths *p, void *state,
+static int cpu_collect(heron_sink *s, collect_paths *p, void *state,
                        buf *scratch)
 {
     (void)state;
-    int rc = collect_read(scratch, p->procfs, "stat");
+    int rc = collect_read_kept(scratch, p, p->procfs, "stat");
     if (rc)
         return rc;
     cpu_stat st = {0};

@@ -61,7 +61,7 @@ typedef struct disk_state {
     regex_t exclude;
 } disk_state;
 
-static int disk_init(const collect_config *cfg, const collect_paths *paths,
+static int disk_init(const collect_config *cfg, collect_paths *paths,
                      void **state, heron_err *err)
 {
     (void)paths;
@@ -119,7 +119,7 @@ static const char *const disk_udev_keys[5] = {
     "E:ID_MODEL=", "E:ID_PATH=", "E:ID_REVISION=", "E:ID_SERIAL_SHORT=",
     "E:ID_WWN="};
 
-static void disk_emit_info(heron_sink *s, const collect_paths *p,
+static void disk_emit_info(heron_sink *s, collect_paths *p,
                            const disk_row *rows, size_t count, buf *scratch)
 {
     static const char *const labels[] = {"device", "major", "minor", "model",
@@ -146,11 +146,11 @@ static void disk_emit_info(heron_sink *s, const collect_paths *p,
     }
 }
 
-static int disk_collect(heron_sink *s, const collect_paths *p, void *state,
+static int disk_collect(heron_sink *s, collect_paths *p, void *state,
                         buf *scratch)
 {
     disk_state *st = state;
-    int rc = collect_read(scratch, p->procfs, "diskstats");
+    int rc = collect_read_kept(scratch, p, p->procfs, "diskstats");
     if (rc)
         return rc;
     disk_row *rows = NULL;

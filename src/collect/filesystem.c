@@ -5,12 +5,13 @@
  * <rootfs>/<mountpoint>.
  *
  * statfs never runs on the scraping thread. Each scrape hands the mount
- * points to a worker thread and waits for its answers; when no answer comes
- * for fs_timeout_ms, the mounts in flight are marked stuck and a fresh worker
- * takes the rest. A stuck mount is reported with node_filesystem_device_error
- * 1 and not statted again until its old statfs returns. Workers share the
- * job with the scraper by reference count, so a worker that returns after
- * the scrape has ended only drops its reference.
+ * points as one job to a pool of worker threads and waits for the answers;
+ * when no answer comes for fs_timeout_ms, the mounts in flight are marked
+ * stuck and the job goes back to the pool with a fresh thread for the rest.
+ * A stuck mount is reported with node_filesystem_device_error 1 and not
+ * statted again until its old statfs returns. Jobs are shared by the
+ * scraper and the workers by reference count, so a worker that returns
+ * after the scrape has ended only drops its reference.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,8 +48,11 @@ typedef struct fs_stuck {
     size_t index;
 } fs_stuck;
 
+typedef struct fs_pool fs_pool;
+
 typedef struct fs_state {
     regex_t mount_exclude, type_exclude;
+    fs_pool *pool;
     uint64_t timeout_ns;
     pthread_mutex_t lock; /* guards stuck */
     fs_stuck *stuck;
@@ -78,9 +82,10 @@ static void fs_job_unref(fs_job *job)
     free(job);
 }
 
-static void *fs_worker(void *arg)
+/* Runs statfs for the job's items until none is left or the scrape that
+ * owns the job has given up on it. Several workers may share one job. */
+static void fs_job_work(fs_job *job)
 {
-    fs_job *job = arg;
     pthread_mutex_lock(&job->lock);
     while (!job->closed && job->next < job->n) {
         size_t i = job->next++;
@@ -95,24 +100,110 @@ static void *fs_worker(void *arg)
         pthread_cond_broadcast(&job->cond);
     }
     pthread_mutex_unlock(&job->lock);
-    fs_job_unref(job);
+}
+
+/* The worker threads: they outlive scrapes (creating a thread per scrape
+ * cost more than the statfs calls) and wait here for jobs. The pool is
+ * shared by reference count between the collector state and the threads,
+ * so a thread stuck in statfs when the collector is freed frees it last. */
+#define FS_QUEUE 16
+#define FS_MAX_THREADS 32
+
+typedef struct fs_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    fs_job *queue[FS_QUEUE]; /* each holds a job reference */
+    size_t nqueue;
+    int idle, threads, refs, quit;
+} fs_pool;
+
+static void fs_pool_unref_locked(fs_pool *pool)
+{
+    int last = --pool->refs == 0;
+    pthread_mutex_unlock(&pool->lock);
+    if (!last)
+        return;
+    for (size_t i = 0; i < pool->nqueue; i++)
+        fs_job_unref(pool->queue[i]);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->cond);
+    free(pool);
+}
+
+static void *fs_pool_thread(void *arg)
+{
+    fs_pool *pool = arg;
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        while (!pool->nqueue && !pool->quit) {
+            pool->idle++;
+            pthread_cond_wait(&pool->cond, &pool->lock);
+            pool->idle--;
+        }
+        if (!pool->nqueue)
+            break;
+        fs_job *job = pool->queue[--pool->nqueue];
+        pthread_mutex_unlock(&pool->lock);
+        fs_job_work(job);
+        fs_job_unref(job);
+        pthread_mutex_lock(&pool->lock);
+    }
+    pool->threads--;
+    fs_pool_unref_locked(pool);
     return NULL;
 }
 
-/* Starts a detached worker holding a reference. Call with job->lock held. */
-static int fs_start_worker(fs_job *job)
+static fs_pool *fs_pool_new(void)
 {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    fs_pool *pool = calloc(1, sizeof *pool);
+    if (!pool)
+        return NULL;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->cond, NULL);
+    pool->refs = 1;
+    return pool;
+}
+
+/* Drops the collector's reference: idle threads exit, stuck ones exit when
+ * their statfs returns. */
+static void fs_pool_release(fs_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->quit = 1;
+    pthread_cond_broadcast(&pool->cond);
+    fs_pool_unref_locked(pool);
+}
+
+/* Queues job (taking a reference) for the workers. A thread is added when
+ * no idle one is left for it, or always with `fresh` (the others may be
+ * stuck). Call with job->lock held. */
+static int fs_pool_submit(fs_pool *pool, fs_job *job, int fresh)
+{
+    pthread_mutex_lock(&pool->lock);
+    if (pool->nqueue == FS_QUEUE) {
+        pthread_mutex_unlock(&pool->lock);
+        return HERON_ERANGE;
+    }
     job->refs++;
-    pthread_t t;
-    int rc = pthread_create(&t, &attr, fs_worker, job);
-    pthread_attr_destroy(&attr);
-    if (rc)
-        job->refs--;
-    return rc ? HERON_EIO : 0;
+    pool->queue[pool->nqueue++] = job;
+    int rc = 0;
+    if ((fresh || pool->idle < (int)pool->nqueue) && pool->threads < FS_MAX_THREADS) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        pthread_t t;
+        if (pthread_create(&t, &attr, fs_pool_thread, pool) == 0) {
+            pool->threads++;
+            pool->refs++;
+        } else if (pool->idle == 0) {
+            rc = HERON_EIO;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    pthread_cond_signal(&pool->cond);
+    pthread_mutex_unlock(&pool->lock);
+    return rc;
 }
 
 static fs_job *fs_job_new(size_t n)
@@ -194,7 +285,7 @@ static void fs_run_job(fs_state *st, fs_job *job, fs_mount *mounts,
                        size_t nmounts)
 {
     pthread_mutex_lock(&job->lock);
-    if (fs_start_worker(job) != 0) {
+    if (fs_pool_submit(st->pool, job, 0) != 0) {
         pthread_mutex_unlock(&job->lock);
         return;
     }
@@ -230,7 +321,7 @@ static void fs_run_job(fs_state *st, fs_job *job, fs_mount *mounts,
         for (size_t i = 0; i < k; i++)
             fs_mark_stuck(st, job, newly_idx[i], newly_stuck[i]);
         pthread_mutex_lock(&job->lock);
-        if (!more || fs_start_worker(job) != 0)
+        if (!more || fs_pool_submit(st->pool, job, 1) != 0)
             break;
         deadline = hclock_mono_ns() + st->timeout_ns;
     }
@@ -245,7 +336,7 @@ static void fs_run_job(fs_state *st, fs_job *job, fs_mount *mounts,
     pthread_mutex_unlock(&job->lock);
 }
 
-static int fs_init(const collect_config *cfg, const collect_paths *paths,
+static int fs_init(const collect_config *cfg, collect_paths *paths,
                    void **state, heron_err *err)
 {
     (void)paths;
@@ -271,6 +362,12 @@ static int fs_init(const collect_config *cfg, const collect_paths *paths,
     }
     st->timeout_ns = (uint64_t)(cfg->fs_timeout_ms > 0 ? cfg->fs_timeout_ms : 5000) *
                      1000000u;
+    if (!(st->pool = fs_pool_new())) {
+        regfree(&st->mount_exclude);
+        regfree(&st->type_exclude);
+        free(st);
+        return HERON_ENOMEM;
+    }
     pthread_mutex_init(&st->lock, NULL);
     *state = st;
     return 0;
@@ -284,6 +381,7 @@ static void fs_free(void *state)
         fs_job_unref(st->stuck[i].job);
     }
     free(st->stuck);
+    fs_pool_release(st->pool);
     pthread_mutex_destroy(&st->lock);
     regfree(&st->mount_exclude);
     regfree(&st->type_exclude);
@@ -304,7 +402,7 @@ static char *fs_strip_rootfs(char *mp, const char *rootfs)
 
 /* Parses the mount table in scratch into mounts[], applying exclusions and
  * dropping duplicates. The strings point into scratch. */
-static size_t fs_parse_mounts(fs_state *st, const collect_paths *p,
+static size_t fs_parse_mounts(fs_state *st, collect_paths *p,
                               char *text, fs_mount **out)
 {
     fs_mount *m = NULL;
@@ -396,13 +494,13 @@ static void fs_emit(heron_sink *s, const fs_mount *m, size_t n,
 #undef FS_LABELS
 }
 
-static int fs_collect(heron_sink *s, const collect_paths *p, void *state,
+static int fs_collect(heron_sink *s, collect_paths *p, void *state,
                       buf *scratch)
 {
     fs_state *st = state;
-    int rc = collect_read(scratch, p->procfs, "1/mounts");
+    int rc = collect_read_kept(scratch, p, p->procfs, "1/mounts");
     if (rc)
-        rc = collect_read(scratch, p->procfs, "mounts");
+        rc = collect_read_kept(scratch, p, p->procfs, "mounts");
     if (rc)
         return rc;
     fs_mount *mounts;

@@ -3,7 +3,7 @@
  */
 #include "collect/module.h"
 
-static int loadavg_collect(heron_sink *s, const collect_paths *p, void *state,
+static int loadavg_collect(heron_sink *s, collect_paths *p, void *state,
                            buf *scratch)
 {
     (void)state;
@@ -13,7 +13,7 @@ static int loadavg_collect(heron_sink *s, const collect_paths *p, void *state,
         "Load average over the last minute.",
         "Load average over the last 5 minutes.",
         "Load average over the last 15 minutes."};
-    int rc = collect_read(scratch, p->procfs, "loadavg");
+    int rc = collect_read_kept(scratch, p, p->procfs, "loadavg");
     if (rc)
         return rc;
     char *f[3];

@@ -31,11 +31,11 @@ static int meminfo_name(char *out, size_t size, const char *key, int bytes)
     return w > 0 && (size_t)w < size ? 0 : HERON_ERANGE;
 }
 
-static int meminfo_collect(heron_sink *s, const collect_paths *p, void *state,
+static int meminfo_collect(heron_sink *s, collect_paths *p, void *state,
                            buf *scratch)
 {
     (void)state;
-    int rc = collect_read(scratch, p->procfs, "meminfo");
+    int rc = collect_read_kept(scratch, p, p->procfs, "meminfo");
     if (rc)
         return rc;
     char *cur = scratch->data, *line;

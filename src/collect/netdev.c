@@ -41,7 +41,7 @@ typedef struct netdev_state {
     regex_t exclude;
 } netdev_state;
 
-static int netdev_init(const collect_config *cfg, const collect_paths *paths,
+static int netdev_init(const collect_config *cfg, collect_paths *paths,
                        void **state, heron_err *err)
 {
     (void)paths;
@@ -86,11 +86,11 @@ static int netdev_parse_line(char *line, netdev_row *row)
     return 0;
 }
 
-static int netdev_collect(heron_sink *s, const collect_paths *p, void *state,
+static int netdev_collect(heron_sink *s, collect_paths *p, void *state,
                           buf *scratch)
 {
     netdev_state *st = state;
-    int rc = collect_read(scratch, p->procfs, "net/dev");
+    int rc = collect_read_kept(scratch, p, p->procfs, "net/dev");
     if (rc)
         return rc;
     netdev_row *rows = NULL;

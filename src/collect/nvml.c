@@ -150,7 +150,7 @@ static void nvml_unavailable(nvml_state *st, const char *lib, const char *why)
     memset(&st->api, 0, sizeof st->api);
 }
 
-static int nvml_init(const collect_config *cfg, const collect_paths *paths,
+static int nvml_init(const collect_config *cfg, collect_paths *paths,
                      void **state, heron_err *err)
 {
     (void)paths, (void)err;
@@ -440,7 +440,7 @@ static void nvml_emit(heron_sink *s, const nvml_state *st, const gpu_sample *g,
     }
 }
 
-static int nvml_collect(heron_sink *s, const collect_paths *p, void *state,
+static int nvml_collect(heron_sink *s, collect_paths *p, void *state,
                         buf *scratch)
 {
     (void)p, (void)scratch;

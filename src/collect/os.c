@@ -34,7 +34,7 @@ static char *os_unquote(char *v)
     return v;
 }
 
-static int os_collect(heron_sink *s, const collect_paths *p, void *state,
+static int os_collect(heron_sink *s, collect_paths *p, void *state,
                       buf *scratch)
 {
     (void)state;

@@ -7,6 +7,8 @@
  *
  *   some avg10=1.82 avg60=0.83 avg300=0.46 total=5216299     (microseconds)
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collect/module.h"
@@ -29,39 +31,55 @@ static const pressure_series pressure_table[] = {
      "Time all non-idle tasks were stalled on memory, in seconds."},
 };
 
-/* Finds "<kind> ... total=N" in a pressure file; 0 and *us on success. */
-static int pressure_total(char *text, const char *kind, double *us)
+/* Finds "<kind> ... total=N" in a pressure file without changing it (the
+ * same text is searched for "some" and "full"); 0 and *us on success. */
+static int pressure_total(const char *text, const char *kind, double *us)
 {
-    char *cur = text, *line;
-    while ((line = collect_next_line(&cur))) {
-        char *f[5];
-        size_t nf = collect_fields(line, f, 5);
-        if (nf < 2 || strcmp(f[0], kind) != 0)
-            continue;
-        for (size_t i = 1; i < nf; i++)
-            if (strncmp(f[i], "total=", 6) == 0)
-                return collect_parse_double(f[i] + 6, us);
+    size_t klen = strlen(kind);
+    for (const char *line = text; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        if (strncmp(line, kind, klen) == 0 && line[klen] == ' ') {
+            const char *t = strstr(line, " total=");
+            if (!t || (eol && t > eol))
+                return HERON_EINVAL;
+            char *end;
+            double v = strtod(t + 7, &end);
+            if (end == t + 7 || (*end && *end != '\n' && *end != ' '))
+                return HERON_EINVAL;
+            *us = v;
+            return 0;
+        }
+        line = eol ? eol + 1 : NULL;
     }
     return HERON_ENOENT;
 }
 
-static int pressure_collect(heron_sink *s, const collect_paths *p,
-                            void *state, buf *scratch)
+static int pressure_collect(heron_sink *s, collect_paths *p, void *state,
+                            buf *scratch)
 {
     (void)state;
+    static const char *const resources[3] = {"cpu", "io", "memory"};
+    double us[sizeof pressure_table / sizeof *pressure_table];
+    int got[sizeof pressure_table / sizeof *pressure_table] = {0};
     int rc = 0;
+    for (int r = 0; r < 3; r++) {
+        char rel[32];
+        snprintf(rel, sizeof rel, "pressure/%s", resources[r]);
+        int e = collect_read_kept(scratch, p, p->procfs, rel);
+        for (size_t i = 0; e == 0 && i < sizeof pressure_table / sizeof *pressure_table; i++)
+            if (strcmp(pressure_table[i].resource, resources[r]) == 0)
+                got[i] = pressure_total(scratch->data, pressure_table[i].kind, &us[i]) == 0;
+        if (e)
+            rc = e;
+    }
     for (size_t i = 0; i < sizeof pressure_table / sizeof *pressure_table; i++) {
-        const pressure_series *ps = &pressure_table[i];
-        double us;
-        int r = collect_read(scratch, p->procfs, "pressure/%s", ps->resource);
-        if (r == 0)
-            r = pressure_total(scratch->data, ps->kind, &us);
-        if (r) {
-            rc = r;
+        if (!got[i]) {
+            rc = rc ? rc : HERON_EINVAL;
             continue;
         }
-        heron_sink_family(s, HERON_COUNTER, ps->name, ps->help, NULL, NULL);
-        heron_sink_value(s, NULL, us / 1e6);
+        heron_sink_family(s, HERON_COUNTER, pressure_table[i].name,
+                          pressure_table[i].help, NULL, NULL);
+        heron_sink_value(s, NULL, us[i] / 1e6);
     }
     return rc;
 }

@@ -36,17 +36,20 @@ int collect_path(char *out, size_t size, const char *root, const char *fmt,
     return rc;
 }
 
-static int collect_read_path(buf *b, const char *path)
+static int collect_open_error(void)
+{
+    return errno == ENOENT || errno == ENOTDIR ? HERON_ENOENT : HERON_EIO;
+}
+
+/* Reads fd from offset 0 to EOF into b (replacing its content). */
+static int collect_read_fd(buf *b, int fd)
 {
     buf_reset(b);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? HERON_ENOENT : HERON_EIO;
     int rc = 0;
     for (;;) {
         if ((rc = buf_reserve(b, 4096)) != 0)
             break;
-        ssize_t n = read(fd, b->data + b->len, b->alloc - b->len - 1);
+        ssize_t n = pread(fd, b->data + b->len, b->alloc - b->len - 1, (off_t)b->len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -57,12 +60,59 @@ static int collect_read_path(buf *b, const char *path)
             break;
         b->len += (size_t)n;
     }
-    close(fd);
     if (b->data)
         b->data[b->len] = '\0';
     else if (rc == 0)
         rc = buf_puts(b, "");
     return rc;
+}
+
+static int collect_read_path(buf *b, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return collect_open_error();
+    int rc = collect_read_fd(b, fd);
+    close(fd);
+    return rc;
+}
+
+int collect_read_kept(buf *b, collect_paths *p, const char *root,
+                      const char *rel)
+{
+    char path[4096];
+    int rc = collect_path(path, sizeof path, root, "%s", rel);
+    if (rc)
+        return rc;
+    int fd = -1, full = 0;
+    pthread_mutex_lock(&p->kept_lock);
+    for (size_t i = 0; i < p->nkept && fd < 0; i++)
+        if (strcmp(p->kept[i].path, path) == 0)
+            fd = p->kept[i].fd;
+    if (fd < 0 && !(full = p->nkept == COLLECT_KEPT_MAX)) {
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            rc = collect_open_error();
+        } else if (!(p->kept[p->nkept].path = strdup(path))) {
+            close(fd);
+            fd = -1;
+            rc = HERON_ENOMEM;
+        } else {
+            p->kept[p->nkept++].fd = fd;
+        }
+    }
+    pthread_mutex_unlock(&p->kept_lock);
+    if (full)
+        return collect_read_path(b, path);
+    return fd < 0 ? rc : collect_read_fd(b, fd);
+}
+
+void collect_kept_close(collect_paths *p)
+{
+    for (size_t i = 0; i < p->nkept; i++) {
+        close(p->kept[i].fd);
+        free(p->kept[i].path);
+    }
+    p->nkept = 0;
 }
 
 int collect_read(buf *b, const char *root, const char *fmt, ...)
@@ -86,7 +136,7 @@ int collect_read_double(double *out, const char *root, const char *fmt, ...)
         return rc;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? HERON_ENOENT : HERON_EIO;
+        return collect_open_error();
     char text[64];
     ssize_t n;
     do

@@ -42,7 +42,7 @@ static void procs_free(void *state)
     free(st);
 }
 
-static int procs_init(const collect_config *cfg, const collect_paths *paths,
+static int procs_init(const collect_config *cfg, collect_paths *paths,
                       void **state, heron_err *err)
 {
     (void)paths, (void)err;
@@ -74,7 +74,7 @@ oom:
 
 /* Reads <procfs>/<pid>/stat: the comm sits in parentheses and may hold
  * blanks and parentheses itself, so fields are counted after the last ')'. */
-static int procs_read_stat(const collect_paths *p, int pid, buf *scratch,
+static int procs_read_stat(collect_paths *p, int pid, buf *scratch,
                            procs_sample *out)
 {
     int rc = collect_read(scratch, p->procfs, "%d/stat", pid);
@@ -107,7 +107,7 @@ static int procs_read_stat(const collect_paths *p, int pid, buf *scratch,
     return 0;
 }
 
-static double procs_count_fds(const collect_paths *p, int pid)
+static double procs_count_fds(collect_paths *p, int pid)
 {
     char path[4096];
     if (collect_path(path, sizeof path, p->procfs, "%d/fd", pid))
@@ -126,7 +126,7 @@ static double procs_count_fds(const collect_paths *p, int pid)
 /* 1 when the process matches a name group: comm equals the name (cut to
  * the kernel's 15 characters), and for longer names argv[0]'s basename
  * equals the whole name. */
-static int procs_name_match(const collect_paths *p, int pid, const char *comm,
+static int procs_name_match(collect_paths *p, int pid, const char *comm,
                             const char *name, buf *scratch)
 {
     if (strncmp(comm, name, PROCS_COMM_MAX) != 0 ||
@@ -205,7 +205,7 @@ static void procs_emit(heron_sink *s, const procs_group *g, size_t n)
 #undef GN
 }
 
-static double procs_btime(const collect_paths *p, buf *scratch)
+static double procs_btime(collect_paths *p, buf *scratch)
 {
     if (collect_read(scratch, p->procfs, "stat") != 0)
         return 0;
@@ -213,7 +213,7 @@ static double procs_btime(const collect_paths *p, buf *scratch)
     return b ? strtod(b + 7, NULL) : 0;
 }
 
-static int procs_collect(heron_sink *s, const collect_paths *p, void *state,
+static int procs_collect(heron_sink *s, collect_paths *p, void *state,
                          buf *scratch)
 {
     procs_state *st = state;

@@ -9,8 +9,7 @@
 #include "collect/module.h"
 #include "core/hclock.h"
 
-static void time_clocksources(heron_sink *s, const collect_paths *p,
-                              buf *scratch)
+static void time_clocksources(heron_sink *s, collect_paths *p, buf *scratch)
 {
     static const char *const labels[] = {"clocksource", "device", NULL};
     static const char *const files[2] = {"available_clocksource",
@@ -20,18 +19,18 @@ static void time_clocksources(heron_sink *s, const collect_paths *p,
     static const char *const helps[2] = {
         "Clock sources the kernel can use, as labels.",
         "The clock source the kernel uses, as labels."};
+    int devices = 64; /* lowered to the first device that is missing */
     for (int k = 0; k < 2; k++) {
-        int started = 0;
-        for (int dev = 0; dev < 64; dev++) {
-            if (collect_read(scratch, p->sysfs,
-                             "devices/system/clocksource/clocksource%d/%s",
-                             dev, files[k]) != 0)
+        for (int dev = 0; dev < devices; dev++) {
+            char rel[128], devname[16];
+            snprintf(rel, sizeof rel, "devices/system/clocksource/clocksource%d/%s",
+                     dev, files[k]);
+            if (collect_read_kept(scratch, p, p->sysfs, rel) != 0) {
+                devices = dev;
                 break;
-            if (!started) {
-                heron_sink_family(s, HERON_GAUGE, names[k], helps[k], NULL, labels);
-                started = 1;
             }
-            char devname[16];
+            if (dev == 0)
+                heron_sink_family(s, HERON_GAUGE, names[k], helps[k], NULL, labels);
             snprintf(devname, sizeof devname, "%d", dev);
             char *f[32];
             size_t nf = collect_fields(scratch->data, f, 32);
@@ -41,7 +40,7 @@ static void time_clocksources(heron_sink *s, const collect_paths *p,
     }
 }
 
-static int time_collect(heron_sink *s, const collect_paths *p, void *state,
+static int time_collect(heron_sink *s, collect_paths *p, void *state,
                         buf *scratch)
 {
     (void)state;

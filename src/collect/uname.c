@@ -6,7 +6,7 @@
 
 #include "collect/module.h"
 
-static int uname_collect(heron_sink *s, const collect_paths *p, void *state,
+static int uname_collect(heron_sink *s, collect_paths *p, void *state,
                          buf *scratch)
 {
     (void)p, (void)state, (void)scratch;
