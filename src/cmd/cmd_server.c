@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
+#include "collect/collect.h"
 #include "core/flags.h"
 #include "core/hlog.h"
 #include "core/units.h"
@@ -130,7 +131,9 @@ int cmd_server(int argc, char **argv)
 
     log_flags(&f);
     heron_registry *reg = heron_default_registry();
-    if (register_build_info(&err) || heron_process_collector_register(reg, 0, &err)) {
+    collect_set *host = NULL; /* node_* host metrics on our own /metrics */
+    if (register_build_info(&err) || heron_process_collector_register(reg, 0, &err) ||
+        collect_register_all(reg, NULL, &host, &err)) {
         hlog(HLOG_ERROR, "server", "cannot register self-metrics", "err", err.msg, NULL);
         return 1;
     }
@@ -163,6 +166,7 @@ int cmd_server(int argc, char **argv)
         break;
     }
     http_server_stop(http);
+    collect_free(host);
     hlog(HLOG_INFO, "server", "see you next time!", NULL);
     return 0;
 }
