@@ -130,7 +130,6 @@ typedef struct tsdb_options {
     tsdb_wal_sync wal_sync;
     int64_t wal_sync_interval_ms; /* 0: 1000 */
     size_t wal_segment_bytes;     /* 0: 128 MiB */
-    int compress_blocks;          /* 1: zstd pass over block chunks */
     heron_registry *registry;     /* self-metrics go here; NULL: none */
 } tsdb_options;
 

@@ -1,0 +1,114 @@
+/*
+ * head — the in-memory part of the database: the series of the recent
+ * past, each with one open chunk on the heap and its full chunks in cmap.
+ *
+ * A series is found by the xxh3 hash of its sorted labels (hash shards) or
+ * by its id (id shards); both are arrays of independently locked chained
+ * tables, so appends to different series rarely meet on a lock. A series'
+ * samples, chunks and tombstones are guarded by its id shard's mutex. Label
+ * strings are interned. Lookups pin a series (pins > 0) so that head_gc
+ * cannot free it while an appender still holds it.
+ *
+ * Lock order: hash shard, then id shard, then mem_postings / cmap.
+ * Thread-safety: every function is safe from any thread except
+ * head_truncate and head_free, which the database calls with readers
+ * excluded (its reload lock held exclusively).
+ */
+#ifndef HERON_TSDB_HEAD_H
+#define HERON_TSDB_HEAD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tsdb/chunk.h"
+#include "tsdb/cmap.h"
+#include "tsdb/intern.h"
+#include "tsdb/postings.h"
+#include "tsdb/query.h"
+
+typedef struct hchunk {
+    int64_t mint, maxt;
+    uint64_t ref; /* cmap ref */
+} hchunk;
+
+typedef struct mseries mseries;
+struct mseries {
+    mseries *hnext, *inext; /* hash / id chains */
+    uint64_t id, hash;
+    tsdb_label *ls; /* interned strings */
+    uint32_t nls;
+    atomic_uint pins;
+    atomic_uchar logged; /* its series record is in the WAL */
+    /* Guarded by the id shard mutex: */
+    uint16_t open_cap;
+    uint16_t nooo;
+    uint32_t nfull, cap_full;
+    uint32_t ntombs;
+    hchunk *full;
+    uint8_t *open;      /* NULL: no open chunk */
+    int64_t open_mint;
+    chunk_enc enc;
+    int64_t maxt;       /* newest in-order sample, INT64_MIN: none */
+    tinterval *tombs;
+    tsdb_sample *ooo;   /* out-of-order samples, sorted, < OOO_CAP */
+};
+
+typedef struct head_opts {
+    const char *chunks_dir;
+    int64_t chunk_range;   /* chunks never span a multiple of this */
+    int64_t ooo_window;
+    uint64_t max_series;
+    size_t max_name, max_value;
+    size_t cmap_seg_bytes; /* 0: default */
+} head_opts;
+
+typedef struct head head;
+struct head {
+    head_opts o;
+    intern *in;
+    mem_postings *mp;
+    cmap *cm;
+    struct hshard *hs; /* by hash */
+    struct hshard *is; /* by id */
+    atomic_ullong next_id;
+    atomic_ullong nseries, nchunks, appended, ooo_rejected, ooo_accepted;
+    atomic_llong mint, maxt;   /* sample range, INT64_MAX/INT64_MIN empty */
+    atomic_llong min_valid;    /* samples below are refused (block maxt) */
+};
+
+int head_new(const head_opts *o, head **out, heron_err *err);
+void head_free(head *h);
+
+/* Finds or creates the series of ls[0..n) (validated, sorted) and pins it.
+ * want_id != 0 (WAL replay) creates it with that id. *created tells
+ * whether it is new. HERON_ERANGE past max_series. */
+int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
+                       uint64_t want_id, mseries **out, int *created,
+                       heron_err *err);
+/* The series with this id, pinned; NULL if none. */
+mseries *head_get(head *h, uint64_t id);
+void head_unpin(mseries *s);
+
+/* Would the sample be accepted now? 0 yes, 1 an identical duplicate (to
+ * be ignored), HERON_ESTATE no (message names series and times). */
+int head_check(head *h, mseries *s, int64_t t, uint64_t vbits,
+               heron_err *err);
+/* Appends (re-checking under the series lock): 0 appended, 1 duplicate
+ * ignored, HERON_ESTATE rejected and counted, other errors from cmap. */
+int head_append(head *h, mseries *s, int64_t t, uint64_t vbits,
+                heron_err *err);
+/* Adds a deleted interval to series id (no-op when it is gone). */
+int head_add_tombstone(head *h, uint64_t id, int64_t mint, int64_t maxt);
+
+/* Drops chunks, tombstones and out-of-order samples ending before mint,
+ * then frees unpinned series left empty, and raises min_valid to mint. */
+int head_truncate(head *h, int64_t mint);
+
+/* Calls fn for every series (holding no lock; the series is pinned). */
+int head_foreach(head *h, int (*fn)(mseries *s, void *arg), void *arg);
+
+/* The head as a query source. */
+extern const qsource_ops head_qsource_ops;
+
+#endif

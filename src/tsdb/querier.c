@@ -1,0 +1,512 @@
+/*
+ * querier — select across sources, merge series with equal labels, and
+ * iterate their samples. A series whose chunks do not overlap in time is
+ * read chunk by chunk with the batch decoder; overlapping chunks (out-of-
+ * order data, overlapping blocks, head and a just-written block) are decoded
+ * together, sorted and de-duplicated by timestamp.
+ */
+#include "tsdb/querier.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "tsdb/chunk.h"
+
+#define DEC_MAX 128 /* chunks hold at most CHUNK_MAX_SAMPLES */
+
+struct tsdb_querier {
+    qsource *srcs;
+    size_t nsrc;
+    int64_t mint, maxt;
+    void (*release)(void *);
+    void *arg;
+};
+
+struct tsdb_iterator {
+    const qchunk *cs;
+    size_t nc, ci;
+    const tinterval *tombs;
+    size_t nt, ti;
+    int64_t mint, maxt;
+    const int64_t *ts;
+    const uint64_t *vs;
+    int n, i;
+    int err;
+    int64_t *mts;   /* merged samples (overlapping chunks), malloc'd */
+    uint64_t *mvs;
+    int64_t tbuf[DEC_MAX];
+    uint64_t vbuf[DEC_MAX];
+};
+
+struct tsdb_series_set {
+    qarena arena;
+    qseries *v;
+    size_t n, i;
+    tsdb_iterator it;
+    int64_t mint, maxt;
+    heron_err err;
+};
+
+int querier_open(const qsource *srcs, size_t n, int64_t mint, int64_t maxt,
+                 void (*release)(void *), void *arg, tsdb_querier **out,
+                 heron_err *err)
+{
+    tsdb_querier *q = calloc(1, sizeof *q);
+    if (!q || (n && !(q->srcs = malloc(n * sizeof *srcs)))) {
+        free(q);
+        return err_set(err, HERON_ENOMEM, "out of memory");
+    }
+    if (n)
+        memcpy(q->srcs, srcs, n * sizeof *srcs);
+    q->nsrc = n;
+    q->mint = mint;
+    q->maxt = maxt;
+    q->release = release;
+    q->arg = arg;
+    *out = q;
+    return 0;
+}
+
+void tsdb_querier_free(tsdb_querier *q)
+{
+    if (!q)
+        return;
+    if (q->release)
+        q->release(q->arg);
+    free(q->srcs);
+    free(q);
+}
+
+/* ---- iterator ----------------------------------------------------------- */
+
+static void it_reset(tsdb_iterator *it, const qseries *s, int64_t mint,
+                     int64_t maxt)
+{
+    free(it->mts);
+    free(it->mvs);
+    it->mts = NULL;
+    it->mvs = NULL;
+    it->cs = s ? s->chunks : NULL;
+    it->nc = s ? s->nchunks : 0;
+    it->ci = 0;
+    it->tombs = s ? s->tombs : NULL;
+    it->nt = s ? s->ntombs : 0;
+    it->ti = 0;
+    it->mint = mint;
+    it->maxt = maxt;
+    it->ts = it->tbuf;
+    it->vs = it->vbuf;
+    it->n = it->i = 0;
+    it->err = 0;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return x[2] < y[2] ? -1 : x[2] > y[2]; /* stable: chunk order */
+}
+
+/* Decodes every chunk of an overlapping series into one sorted,
+ * de-duplicated array. */
+static int it_merge(tsdb_iterator *it)
+{
+    size_t total = 0;
+    for (size_t c = 0; c < it->nc; c++)
+        total += chunk_count(it->cs[c].b, it->cs[c].len);
+    int64_t (*tmp)[3] = malloc((total + 1) * sizeof *tmp);
+    it->mts = malloc((total + 1) * sizeof *it->mts);
+    it->mvs = malloc((total + 1) * sizeof *it->mvs);
+    if (!tmp || !it->mts || !it->mvs) {
+        free(tmp);
+        return HERON_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t c = 0; c < it->nc; c++) {
+        int k = chunk_decode(it->cs[c].b, it->cs[c].len, it->tbuf, it->vbuf,
+                             DEC_MAX);
+        if (k < 0) {
+            free(tmp);
+            return k;
+        }
+        for (int j = 0; j < k && n < total; j++, n++) {
+            tmp[n][0] = it->tbuf[j];
+            memcpy(&tmp[n][1], &it->vbuf[j], 8);
+            tmp[n][2] = (int64_t)n;
+        }
+    }
+    qsort(tmp, n, sizeof *tmp, cmp_sample);
+    size_t w = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (w && it->mts[w - 1] == tmp[j][0])
+            continue;
+        it->mts[w] = tmp[j][0];
+        memcpy(&it->mvs[w], &tmp[j][1], 8);
+        w++;
+    }
+    free(tmp);
+    it->ts = it->mts;
+    it->vs = it->mvs;
+    it->n = (int)w;
+    it->i = -1;
+    it->ci = it->nc;
+    return 0;
+}
+
+static int chunk_cmp(const void *a, const void *b)
+{
+    const qchunk *x = a, *y = b;
+    if (x->mint != y->mint)
+        return x->mint < y->mint ? -1 : 1;
+    return (x->maxt > y->maxt) - (x->maxt < y->maxt);
+}
+
+/* Loads the next chunk that can hold samples >= from; 0 at the end. */
+static int it_load(tsdb_iterator *it, int64_t from)
+{
+    while (it->ci < it->nc) {
+        const qchunk *c = &it->cs[it->ci++];
+        if (c->maxt < from || c->maxt < it->mint)
+            continue;
+        if (c->mint > it->maxt) {
+            it->ci = it->nc;
+            return 0;
+        }
+        int k = chunk_decode(c->b, c->len, it->tbuf, it->vbuf, DEC_MAX);
+        if (k < 0)
+            return k;
+        it->ts = it->tbuf;
+        it->vs = it->vbuf;
+        it->n = k;
+        /* First sample >= max(from, mint). */
+        int64_t lo = from > it->mint ? from : it->mint;
+        int a = 0, b = k;
+        while (a < b) {
+            int m = (a + b) / 2;
+            if (it->ts[m] < lo)
+                a = m + 1;
+            else
+                b = m;
+        }
+        it->i = a - 1;
+        if (a < k)
+            return 1;
+    }
+    return 0;
+}
+
+static int deleted(tsdb_iterator *it, int64_t t)
+{
+    while (it->ti < it->nt && it->tombs[it->ti].maxt < t)
+        it->ti++;
+    return it->ti < it->nt && it->tombs[it->ti].mint <= t;
+}
+
+static int it_advance(tsdb_iterator *it, int64_t from)
+{
+    if (it->err)
+        return it->err;
+    for (;;) {
+        while (++it->i < it->n) {
+            int64_t t = it->ts[it->i];
+            if (t < from || t < it->mint)
+                continue;
+            if (t > it->maxt) {
+                it->n = it->i = 0;
+                it->ci = it->nc;
+                return 0;
+            }
+            if (it->nt && deleted(it, t))
+                continue;
+            return 1;
+        }
+        int rc = it_load(it, from);
+        if (rc < 0)
+            return it->err = rc;
+        if (rc == 0) {
+            it->n = it->i = 0;
+            return 0;
+        }
+    }
+}
+
+int tsdb_iterator_next(tsdb_iterator *it)
+{
+    return it_advance(it, INT64_MIN);
+}
+
+int tsdb_iterator_seek(tsdb_iterator *it, int64_t t)
+{
+    if (it->i >= 0 && it->i < it->n && it->ts[it->i] >= t && it->n > 0)
+        return 1;
+    if (it->i >= 0 && it->i < it->n && it->ts[it->n - 1] < t)
+        it->i = it->n; /* skip the rest of this chunk */
+    else if (it->i >= 0 && it->i < it->n)
+        it->i--; /* re-examine the current sample onwards */
+    return it_advance(it, t);
+}
+
+void tsdb_iterator_at(const tsdb_iterator *it, int64_t *t, double *v)
+{
+    if (t)
+        *t = it->ts[it->i];
+    if (v)
+        memcpy(v, &it->vs[it->i], sizeof *v);
+}
+
+/* ---- series sets ------------------------------------------------------------ */
+
+static int qseries_cmp(const void *a, const void *b)
+{
+    const qseries *x = a, *y = b;
+    return tsdb_labels_cmp(x->ls, x->nls, y->ls, y->nls);
+}
+
+static int tomb_cmp(const void *a, const void *b)
+{
+    const tinterval *x = a, *y = b;
+    return (x->mint > y->mint) - (x->mint < y->mint);
+}
+
+/* Folds runs of equal labels into one entry each. */
+static int merge_equal(tsdb_series_set *s)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < s->n;) {
+        size_t j = i + 1, nc = s->v[i].nchunks, nt = s->v[i].ntombs;
+        while (j < s->n && qseries_cmp(&s->v[i], &s->v[j]) == 0) {
+            nc += s->v[j].nchunks;
+            nt += s->v[j].ntombs;
+            j++;
+        }
+        qseries m = s->v[i];
+        if (j > i + 1) {
+            qchunk *cs = qarena_alloc(&s->arena, nc * sizeof *cs);
+            tinterval *ts = nt ? qarena_alloc(&s->arena, nt * sizeof *ts) : NULL;
+            if (!cs || (nt && !ts))
+                return HERON_ENOMEM;
+            size_t c = 0, t = 0;
+            for (size_t k = i; k < j; k++) {
+                memcpy(cs + c, s->v[k].chunks, s->v[k].nchunks * sizeof *cs);
+                c += s->v[k].nchunks;
+                if (s->v[k].ntombs)
+                    memcpy(ts + t, s->v[k].tombs, s->v[k].ntombs * sizeof *ts);
+                t += s->v[k].ntombs;
+            }
+            if (nt) {
+                qsort(ts, nt, sizeof *ts, tomb_cmp);
+                size_t tw = 0;
+                for (size_t k = 1; k < nt; k++) {
+                    if (ts[k].mint <= ts[tw].maxt) {
+                        if (ts[k].maxt > ts[tw].maxt)
+                            ts[tw].maxt = ts[k].maxt;
+                    } else {
+                        ts[++tw] = ts[k];
+                    }
+                }
+                nt = tw + 1;
+            }
+            m.chunks = cs;
+            m.nchunks = nc;
+            m.tombs = ts;
+            m.ntombs = nt;
+        }
+        s->v[w++] = m;
+        i = j;
+    }
+    s->n = w;
+    return 0;
+}
+
+static int set_push(tsdb_series_set *s, size_t *cap, const qseries *qs)
+{
+    if (s->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        qseries *v = realloc(s->v, nc * sizeof *v);
+        if (!v)
+            return HERON_ENOMEM;
+        s->v = v;
+        *cap = nc;
+    }
+    s->v[s->n++] = *qs;
+    return 0;
+}
+
+static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
+                          size_t n, tsdb_series_set **out, heron_err *err)
+{
+    tsdb_series_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(err, HERON_ENOMEM, "out of memory");
+    s->mint = q->mint;
+    s->maxt = q->maxt;
+    size_t cap = 0;
+    int rc = 0;
+    plist ids = {0};
+    for (size_t k = 0; k < q->nsrc && rc == 0; k++) {
+        const qsource *src = &q->srcs[k];
+        ids.n = 0;
+        if ((rc = qsource_select(src, ms, n, &ids, err)))
+            break;
+        for (size_t i = 0; i < ids.n && rc == 0; i++) {
+            qseries qs;
+            rc = src->ops->series(src->p, ids.v[i], q->mint, q->maxt,
+                                  &s->arena, &qs, err);
+            if (rc == HERON_ENOENT) {
+                rc = 0;
+                continue;
+            }
+            if (rc == 0 && qs.nchunks > 0 && set_push(s, &cap, &qs))
+                rc = err_set(err, HERON_ENOMEM, "out of memory");
+        }
+    }
+    plist_free(&ids);
+    if (rc == 0) {
+        qsort(s->v, s->n, sizeof *s->v, qseries_cmp);
+        if (merge_equal(s))
+            rc = err_set(err, HERON_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < s->n; i++)
+        qsort(s->v[i].chunks, s->v[i].nchunks, sizeof(qchunk), chunk_cmp);
+    if (rc) {
+        tsdb_series_set_free(s);
+        return rc;
+    }
+    s->i = (size_t)-1;
+    *out = s;
+    return 0;
+}
+
+int tsdb_querier_select(tsdb_querier *q, const tsdb_matcher *const *ms,
+                        size_t n, tsdb_series_set **out, heron_err *err)
+{
+    if (n == 0 || !ms)
+        return err_set(err, HERON_EINVAL, "select needs at least one matcher");
+    return select_sources(q, ms, n, out, err);
+}
+
+int querier_select_all(tsdb_querier *q, tsdb_series_set **out, heron_err *err)
+{
+    return select_sources(q, NULL, 0, out, err);
+}
+
+int tsdb_series_set_next(tsdb_series_set *s)
+{
+    if (s->i != (size_t)-1 && s->i >= s->n)
+        return 0;
+    s->i++;
+    if (s->i >= s->n) {
+        it_reset(&s->it, NULL, s->mint, s->maxt);
+        return 0;
+    }
+    return 1;
+}
+
+const tsdb_label *tsdb_series_set_labels(const tsdb_series_set *s, size_t *n)
+{
+    if (s->i >= s->n) {
+        *n = 0;
+        return NULL;
+    }
+    *n = s->v[s->i].nls;
+    return s->v[s->i].ls;
+}
+
+tsdb_iterator *tsdb_series_set_iterator(tsdb_series_set *s)
+{
+    tsdb_iterator *it = &s->it;
+    const qseries *qs = s->i < s->n ? &s->v[s->i] : NULL;
+    it_reset(it, qs, s->mint, s->maxt);
+    if (!qs)
+        return it;
+    int overlap = 0;
+    int64_t hi = INT64_MIN;
+    for (size_t c = 0; c < qs->nchunks; c++) {
+        if (c && qs->chunks[c].mint <= hi)
+            overlap = 1;
+        if (qs->chunks[c].maxt > hi)
+            hi = qs->chunks[c].maxt;
+    }
+    if (overlap) {
+        int rc = it_merge(it);
+        if (rc) {
+            it->err = rc;
+            err_set(&s->err, rc, "reading series: %s", heron_strerror(rc));
+        }
+    }
+    return it;
+}
+
+const heron_err *tsdb_series_set_err(const tsdb_series_set *s)
+{
+    return &s->err;
+}
+
+void tsdb_series_set_free(tsdb_series_set *s)
+{
+    if (!s)
+        return;
+    it_reset(&s->it, NULL, 0, 0);
+    qarena_free(&s->arena);
+    free(s->v);
+    free(s);
+}
+
+/* ---- label names and values ---------------------------------------------------- */
+
+static int labels_of_selected(tsdb_querier *q, const tsdb_matcher *const *ms,
+                              size_t n, const char *name, tsdb_strings *out,
+                              heron_err *err)
+{
+    tsdb_series_set *s;
+    int rc = select_sources(q, ms, n, &s, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < s->n && rc == 0; i++)
+        for (size_t j = 0; j < s->v[i].nls && rc == 0; j++) {
+            const tsdb_label *l = &s->v[i].ls[j];
+            if (!name)
+                rc = strings_push(out, l->name);
+            else if (strcmp(l->name, name) == 0)
+                rc = strings_push(out, l->value);
+        }
+    tsdb_series_set_free(s);
+    return rc ? err_set(err, rc, "out of memory") : 0;
+}
+
+int tsdb_querier_label_names(tsdb_querier *q, const tsdb_matcher *const *ms,
+                             size_t n, tsdb_strings *out, heron_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = 0;
+    if (n)
+        rc = labels_of_selected(q, ms, n, NULL, out, err);
+    for (size_t k = 0; k < q->nsrc && rc == 0 && n == 0; k++)
+        rc = q->srcs[k].ops->names(q->srcs[k].p, out, err);
+    if (rc) {
+        tsdb_strings_free(out);
+        return rc;
+    }
+    strings_sort_unique(out);
+    return 0;
+}
+
+int tsdb_querier_label_values(tsdb_querier *q, const char *name,
+                              const tsdb_matcher *const *ms, size_t n,
+                              tsdb_strings *out, heron_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = 0;
+    if (n)
+        rc = labels_of_selected(q, ms, n, name, out, err);
+    for (size_t k = 0; k < q->nsrc && rc == 0 && n == 0; k++)
+        rc = q->srcs[k].ops->values(q->srcs[k].p, name, out, err);
+    if (rc) {
+        tsdb_strings_free(out);
+        return rc;
+    }
+    strings_sort_unique(out);
+    return 0;
+}
