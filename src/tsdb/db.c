@@ -83,7 +83,7 @@ int db_load_blocks(tsdb_db *db, heron_err *err)
         atomic_fetch_add(&db->blocks_loaded, 1);
     }
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && db->nblocks > 1)
         qsort(db->blocks, db->nblocks, sizeof *db->blocks, block_mint_cmp);
     return rc;
 }

@@ -16,7 +16,8 @@ static int label_cmp_name(const void *a, const void *b)
 
 void tsdb_labels_sort(tsdb_label *ls, size_t n)
 {
-    qsort(ls, n, sizeof *ls, label_cmp_name);
+    if (n > 1)
+        qsort(ls, n, sizeof *ls, label_cmp_name);
 }
 
 int tsdb_labels_cmp(const tsdb_label *a, size_t na, const tsdb_label *b,

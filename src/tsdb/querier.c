@@ -364,12 +364,14 @@ static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
     }
     plist_free(&ids);
     if (rc == 0) {
-        qsort(s->v, s->n, sizeof *s->v, qseries_cmp);
+        if (s->n > 1)
+            qsort(s->v, s->n, sizeof *s->v, qseries_cmp);
         if (merge_equal(s))
             rc = err_set(err, HERON_ENOMEM, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < s->n; i++)
-        qsort(s->v[i].chunks, s->v[i].nchunks, sizeof(qchunk), chunk_cmp);
+        if (s->v[i].nchunks > 1)
+            qsort(s->v[i].chunks, s->v[i].nchunks, sizeof(qchunk), chunk_cmp);
     if (rc) {
         tsdb_series_set_free(s);
         return rc;
