@@ -301,6 +301,155 @@ int heron_endpoint_port(const heron_endpoint *ep);
 /* Stops the listener, waits for in-flight requests and frees ep. */
 void heron_endpoint_stop(heron_endpoint *ep);
 
+/* ---- differential privacy ---------------------------------------------- */
+
+/*
+ * Rényi-DP (RDP) budget accounting for models trained with differential
+ * privacy: per-order RDP of the Gaussian, Poisson-subsampled Gaussian and
+ * Laplace mechanisms (add-or-remove-one adjacency), composition by addition
+ * at each order, conversion of an RDP curve to an (ε, δ) guarantee, and a
+ * monitor that enforces an ε/δ budget and exports privacy_* metrics.
+ *
+ * Contract:
+ *   - heron_rdp_* are pure functions: thread-safe, no allocation except
+ *     heron_rdp_orders_parse, whose result the caller frees with free().
+ *   - An accountant belongs to one thread at a time (no internal lock); the
+ *     caller frees it with heron_privacy_accountant_free.
+ *   - A monitor is thread-safe (one mutex); its metrics live in the registry
+ *     given at creation (NULL: the default one) and stay there after
+ *     heron_privacy_monitor_free.
+ *   - Bad parameters are never clamped: σ or b not finite and > 0 (≥ 0 in
+ *     the pure functions, where σ = 0 gives +inf and q = 0 gives 0), q
+ *     outside (0, 1] ([0, 1] in the pure functions), δ outside (0, 1), ε not
+ *     finite or < 0, orders not > 1 (Laplace: ≥ 1) or NaN, step counts of 0
+ *     or above HERON_PRIVACY_MAX_STEPS give HERON_EINVAL (HERON_ERANGE for
+ *     limits) with a message naming the parameter and its value.
+ */
+
+typedef enum heron_privacy_kind {
+    HERON_PRIVACY_GAUSSIAN,            /* noise = σ; rate must be 1 */
+    HERON_PRIVACY_SUBSAMPLED_GAUSSIAN, /* noise = σ, rate = q */
+    HERON_PRIVACY_LAPLACE              /* noise = b = scale / L1 sensitivity */
+} heron_privacy_kind;
+
+/* One mechanism run `steps` times. */
+typedef struct heron_privacy_mechanism {
+    heron_privacy_kind kind;
+    double noise;        /* σ (noise std / L2 sensitivity) or Laplace b */
+    double sample_rate;  /* Poisson inclusion probability q; 1 if not sampled */
+    uint64_t steps;      /* 1 .. HERON_PRIVACY_MAX_STEPS */
+} heron_privacy_mechanism;
+
+/* Step counts (one mechanism, or an accountant's total per mechanism) stay
+ * at or below 2^53 so that they convert to double exactly. */
+#define HERON_PRIVACY_MAX_STEPS 9007199254740992ULL
+/* The largest finite order summed for a subsampled Gaussian with q < 1. */
+#define HERON_RDP_MAX_SUM_ORDER 1048576
+
+typedef enum heron_privacy_conversion {
+    /* Balle et al. 2020 / dp_accounting: ε(α) = r + log1p(−1/α)
+     * − (log δ + log α)/(α − 1), 0 where δ² + expm1(−r) > 0, +inf for
+     * α ≤ 1.01, result clamped at 0. */
+    HERON_PRIVACY_IMPROVED,
+    /* Mironov 2017: ε(α) = r + log(1/δ)/(α − 1). */
+    HERON_PRIVACY_CLASSIC,
+    /* Opacus get_privacy_spent: the improved formula without the guards and
+     * without the clamp. */
+    HERON_PRIVACY_OPACUS
+} heron_privacy_conversion;
+
+/* "gaussian" | "subsampled_gaussian" | "laplace", and back. */
+const char *heron_privacy_kind_name(heron_privacy_kind kind);
+int heron_privacy_kind_parse(const char *name, heron_privacy_kind *out,
+                             heron_err *err);
+/* "improved" | "classic" | "opacus", and back. */
+const char *heron_privacy_conversion_name(heron_privacy_conversion conv);
+int heron_privacy_conversion_parse(const char *name,
+                                   heron_privacy_conversion *out,
+                                   heron_err *err);
+
+/* Per-step RDP at one order (order +inf allowed: +inf, Laplace 1/b; order 1
+ * only for Laplace). Pure; thread-safe. The subsampled Gaussian is exact to
+ * about 1e-12 relative: integer orders by the finite A−1 sum, fractional
+ * ones by the two-sided series with the alternating tails accelerated; it
+ * refuses finite orders above HERON_RDP_MAX_SUM_ORDER with HERON_ERANGE. */
+int heron_rdp_gaussian(double sigma, double order, double *out,
+                       heron_err *err);
+int heron_rdp_subsampled_gaussian(double q, double sigma, double order,
+                                  double *out, heron_err *err);
+int heron_rdp_laplace(double b, double order, double *out, heron_err *err);
+
+/* Checks a mechanism as the accountant and the monitor do (σ, b > 0 and
+ * finite; q in (0, 1], exactly 1 for gaussian and laplace; steps in
+ * 1..HERON_PRIVACY_MAX_STEPS). */
+int heron_privacy_mechanism_check(const heron_privacy_mechanism *m,
+                                  heron_err *err);
+
+/* out[i] = steps · RDP(orders[i]) for a checked mechanism. */
+int heron_rdp_curve(const heron_privacy_mechanism *m, const double *orders,
+                    size_t n, double *out, heron_err *err);
+
+/* The standard order lists: "default" (1.1 … 10.9, 11 … 63, 128, 256,
+ * 512, 1024: 156 orders, dp_accounting) and "opacus_default" (1.1 … 10.9,
+ * 12 … 63: 151 orders). The fractional ones are 1 + x/10.0 in double. */
+#define HERON_RDP_ORDERS_MAX 160
+size_t heron_rdp_orders_default(double out[HERON_RDP_ORDERS_MAX]);
+size_t heron_rdp_orders_opacus(double out[HERON_RDP_ORDERS_MAX]);
+/* Parses "default", "opacus_default" or a comma-separated list of orders
+ * (each > 1, or inf; at most 4096). *out is malloc'd; the caller frees it. */
+int heron_rdp_orders_parse(const char *spec, double **out, size_t *n,
+                           heron_err *err);
+
+/* RDP curve → (ε, δ). ε for a given δ in (0, 1), or δ for a given ε ≥ 0
+ * (δ capped at 1). *order receives the order attaining the optimum, the
+ * first in list order. Orders must be ≥ 1 (order 1 and orders whose RDP is
+ * +inf or NaN never win unless nothing else is finite); rdp values must not
+ * be negative. Pure; thread-safe. */
+int heron_rdp_epsilon(const double *orders, const double *rdp, size_t n,
+                      double delta, heron_privacy_conversion conv,
+                      double *epsilon, double *order, heron_err *err);
+int heron_rdp_delta(const double *orders, const double *rdp, size_t n,
+                    double epsilon, heron_privacy_conversion conv,
+                    double *delta, double *order, heron_err *err);
+
+/* An accountant: mechanisms composed over a fixed list of orders. It keeps
+ * each distinct mechanism's per-step curve with its step count, so a step
+ * costs a lookup and an addition and the total stays Σ steps·RDP exactly
+ * (up to one rounding per mechanism). Not thread-safe: one owner at a time. */
+typedef struct heron_privacy_accountant heron_privacy_accountant;
+
+/* orders NULL (n 0) means "default". The orders are copied. */
+int heron_privacy_accountant_new(const double *orders, size_t n,
+                                 heron_privacy_accountant **out,
+                                 heron_err *err);
+void heron_privacy_accountant_free(heron_privacy_accountant *a);
+/* Composes m (m->steps steps). On error nothing is composed. */
+int heron_privacy_accountant_compose(heron_privacy_accountant *a,
+                                     const heron_privacy_mechanism *m,
+                                     heron_err *err);
+/* The accountant's orders (owned by it) and count. */
+size_t heron_privacy_accountant_orders(const heron_privacy_accountant *a,
+                                       const double **orders);
+/* Copies the composed RDP curve into out[0 .. count). */
+void heron_privacy_accountant_rdp(heron_privacy_accountant *a, double *out);
+int heron_privacy_accountant_epsilon(heron_privacy_accountant *a,
+                                     double delta,
+                                     heron_privacy_conversion conv,
+                                     double *epsilon, double *order,
+                                     heron_err *err);
+int heron_privacy_accountant_delta(heron_privacy_accountant *a,
+                                   double epsilon,
+                                   heron_privacy_conversion conv,
+                                   double *delta, double *order,
+                                   heron_err *err);
+/* ε as it would be after composing m, without composing it. */
+int heron_privacy_accountant_epsilon_after(heron_privacy_accountant *a,
+                                           const heron_privacy_mechanism *m,
+                                           double delta,
+                                           heron_privacy_conversion conv,
+                                           double *epsilon, double *order,
+                                           heron_err *err);
+
 #ifdef __cplusplus
 }
 #endif
