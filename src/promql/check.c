@@ -3,6 +3,7 @@
  * with the messages of Prometheus 2.42's checkAST, so that the first error
  * reported is the one Prometheus reports first.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "promql/parse.h"
@@ -21,17 +22,12 @@ static const char *raw_type_name(promql_type t)
     }
 }
 
-static int expect_type(promql_parser *p, promql_node *n, promql_type want, const char *context,
-                       const char *fname)
+static int expect_type(promql_parser *p, promql_node *n, promql_type want, const char *context)
 {
     if (check_node(p, n) < 0)
         return p->code;
     if (n->type == want)
         return 0;
-    if (fname)
-        return promql_parse_error(p, HERON_EINVAL, n->pos_start,
-                                  "expected type %s in call to function \"%s\", got %s",
-                                  promql_type_name(want), fname, promql_type_name(n->type));
     return promql_parse_error(p, HERON_EINVAL, n->pos_start, "expected type %s in %s, got %s",
                               promql_type_name(want), context, promql_type_name(n->type));
 }
@@ -140,7 +136,9 @@ static int check_call(promql_parser *p, promql_node *n)
                 break;
             t = nargs - 1;
         }
-        if (expect_type(p, n->u.call.args[i], f->arg_types[t], NULL, f->name) < 0)
+        char context[64];
+        snprintf(context, sizeof context, "call to function \"%s\"", f->name);
+        if (expect_type(p, n->u.call.args[i], f->arg_types[t], context) < 0)
             return p->code;
     }
     return 0;
@@ -179,15 +177,12 @@ static int check_node(promql_parser *p, promql_node *n)
         return check_binary(p, n);
     case PROMQL_AGGREGATE: {
         promql_aggop op = n->u.agg.op;
-        if (expect_type(p, n->u.agg.expr, PROMQL_TYPE_VECTOR, "aggregation expression",
-                        NULL) < 0)
+        if (expect_type(p, n->u.agg.expr, PROMQL_TYPE_VECTOR, "aggregation expression") < 0)
             return p->code;
         if (op == PROMQL_AGG_TOPK || op == PROMQL_AGG_BOTTOMK || op == PROMQL_AGG_QUANTILE)
-            return expect_type(p, n->u.agg.param, PROMQL_TYPE_SCALAR, "aggregation parameter",
-                               NULL);
+            return expect_type(p, n->u.agg.param, PROMQL_TYPE_SCALAR, "aggregation parameter");
         if (op == PROMQL_AGG_COUNT_VALUES)
-            return expect_type(p, n->u.agg.param, PROMQL_TYPE_STRING, "aggregation parameter",
-                               NULL);
+            return expect_type(p, n->u.agg.param, PROMQL_TYPE_STRING, "aggregation parameter");
         return 0;
     }
     case PROMQL_CALL:

@@ -24,6 +24,11 @@ typedef struct promql_parser {
     unsigned depth;   /* current recursion depth */
 } promql_parser;
 
+/* A number as Prometheus reads one: Go's strconv.ParseInt(s, 0, 64)
+ * (decimal, 0x hex, leading-0 octal), else strconv.ParseFloat (which takes
+ * Inf and NaN). 0, or -1 with *why naming Go's reason. */
+int promql_parse_number_text(const char *s, size_t n, double *out, const char **why);
+
 /* Records the first error only; returns p->code. */
 int promql_parse_error(promql_parser *p, int code, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -194,8 +194,7 @@ static int list_push(promql_parser *p, ptr_list *l, void *item)
 
 /* ---- literals ---- */
 
-/* Go's strconv.ParseInt(s, 0, 64), then strconv.ParseFloat(s, 64). */
-static int parse_number_text(const char *s, size_t n, double *out, const char **why)
+int promql_parse_number_text(const char *s, size_t n, double *out, const char **why)
 {
     char tmp[64];
     *why = "invalid syntax";
@@ -203,21 +202,22 @@ static int parse_number_text(const char *s, size_t n, double *out, const char **
         return -1;
     memcpy(tmp, s, n);
     tmp[n] = '\0';
-    int hex = n > 1 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X');
-    int base = hex ? 16 : (tmp[0] == '0' && n > 1) ? 8 : 10;
-    const char *digits = tmp + (hex ? 2 : 0);
+    int neg = tmp[0] == '-';
+    const char *u = tmp + (tmp[0] == '-' || tmp[0] == '+');
+    size_t un = strlen(u);
+    int hex = un > 1 && u[0] == '0' && (u[1] == 'x' || u[1] == 'X');
+    int base = hex ? 16 : (u[0] == '0' && un > 1) ? 8 : 10;
+    const char *digits = u + (hex ? 2 : 0);
     if (*digits && strspn(digits, base == 16 ? "0123456789abcdefABCDEF"
                                   : base == 8 ? "01234567" : "0123456789") == strlen(digits)) {
         errno = 0;
         unsigned long long v = strtoull(digits, NULL, base);
-        if (errno == 0 && v <= (unsigned long long)INT64_MAX) {
-            *out = (double)(int64_t)v;
+        if (errno == 0 && v <= (unsigned long long)INT64_MAX + (unsigned)neg) {
+            *out = neg && v ? -(double)v : (double)v;
             return 0;
         }
     }
     if (hex)
-        return -1;
-    if (tmp[0] == '+' || tmp[0] == '-')
         return -1;
     errno = 0;
     char *end;
@@ -237,7 +237,7 @@ static promql_node *parse_number(promql_parser *p)
     promql_token t = advance(p);
     double v;
     const char *why;
-    if (parse_number_text(p->input + t.pos, t.len, &v, &why) < 0) {
+    if (promql_parse_number_text(p->input + t.pos, t.len, &v, &why) < 0) {
         promql_parse_error(p, HERON_EINVAL, t.pos,
                            "error parsing number: strconv.ParseFloat: parsing \"%.*s\": %s",
                            (int)t.len, p->input + t.pos, why);
@@ -746,7 +746,7 @@ static int parse_at(promql_parser *p, promql_node *e)
 {
     advance(p); /* @ */
     promql_token t = peek(p);
-    promql_modifiers *m;
+    promql_modifiers *m = NULL;
     if (t.kind == PT_START || t.kind == PT_END) {
         advance(p);
         if (peek(p).kind != PT_LEFT_PAREN)
