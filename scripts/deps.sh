@@ -14,6 +14,8 @@ packages=(
   # tests: unit framework and the real peers that golden tests compare against
   libcmocka-dev python3 python3-prometheus-client prometheus
   prometheus-node-exporter curl
+  # fuzzing (libFuzzer with ASan for the PromQL parser)
+  clang libclang-rt-14-dev
 )
 
 missing=()
