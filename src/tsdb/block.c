@@ -137,7 +137,7 @@ static int load_index(block *b, heron_err *err)
         return rc;
     const uint8_t *p = b->index.p;
     size_t len = b->index.len;
-    if (len < BF_HDR + BF_TOC || memcmp(p, BF_INDEX_MAGIC, 4) || p[4] != BF_VERSION)
+    if (len < BF_HDR + BF_TOC || memcmp(p, BF_INDEX_MAGIC "\x01\0\0\0", BF_HDR))
         return err_set(err, HERON_EIO, "%s: not a heron index (magic/version)", path);
     const uint8_t *toc = p + len - BF_TOC;
     if (crc32c(0, toc, BF_TOC - 4) != get_u32(toc + BF_TOC - 4))
@@ -214,7 +214,7 @@ static int load_chunks(block *b, heron_err *err)
             return rc;
         b->nchunks++;
         const mapped *m = &b->chunks[b->nchunks - 1];
-        if (m->len < BF_HDR || memcmp(m->p, BF_CHUNKS_MAGIC, 4) || m->p[4] != BF_VERSION)
+        if (m->len < BF_HDR || memcmp(m->p, BF_CHUNKS_MAGIC "\x01\0\0\0", BF_HDR))
             return err_set(err, HERON_EIO, "%s: not a heron chunk file", path);
     }
     return 0;
@@ -332,6 +332,28 @@ const block_meta *block_get_meta(const block *b) { return &b->meta; }
 const char *block_get_dir(const block *b) { return b->dir; }
 uint64_t block_bytes(const block *b) { return b->bytes; }
 int block_has_tombstones(const block *b) { return b->ntombs > 0; }
+
+int block_retire_dir(const char *dir)
+{
+    /* Renaming is atomic: a crash leaves either the whole block or a .tmp
+     * directory that the next open removes, never half a block. */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", dir);
+    if (rename(dir, tmp))
+        return HERON_EIO;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash) {
+        *slash = 0;
+        int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+    }
+    return block_remove_dir(tmp);
+}
 
 int block_remove_dir(const char *dir)
 {

@@ -50,6 +50,8 @@ int block_write(const char *parent_dir, tsdb_series_set *set, int64_t mint,
 
 /* Removes a block directory (or a half-written .tmp one) and its files. */
 int block_remove_dir(const char *dir);
+/* Deletes a live block crash-safely: renames it to DIR.tmp first. */
+int block_retire_dir(const char *dir);
 
 /* A new sortable block id (time + randomness, Crockford base32). */
 void block_new_id(char out[BLOCK_ID_LEN + 1]);

@@ -9,8 +9,8 @@
 #define BF_INDEX_MAGIC "HRNI"
 #define BF_CHUNKS_MAGIC "HRNC"
 #define BF_TOMBS_MAGIC "HRNT"
-#define BF_VERSION 1
-#define BF_HDR 8                  /* magic, version, 3 zero bytes */
+/* Each file starts with its magic, the version byte 1 and 3 zero bytes. */
+#define BF_HDR 8
 #define BF_TOC (4 * 8 + 4 * 4 + 4) /* 4 offsets, 4 section CRCs, TOC CRC */
 #define BF_CHUNK_FILE_MAX (512u << 20)
 #define BF_MAX_LABELS 1024

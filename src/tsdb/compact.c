@@ -96,7 +96,7 @@ int db_swap_blocks(tsdb_db *db, block *const *old, size_t nold, block *nb,
         char *dir = strdup(block_get_dir(gone[k]));
         block_close(gone[k]);
         if (dir)
-            block_remove_dir(dir);
+            block_retire_dir(dir);
         free(dir);
     }
     free(gone);
