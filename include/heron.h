@@ -316,7 +316,7 @@ void heron_endpoint_stop(heron_endpoint *ep);
  *   - An accountant belongs to one thread at a time (no internal lock); the
  *     caller frees it with heron_privacy_accountant_free.
  *   - A monitor is thread-safe (one mutex); its metrics live in the registry
- *     given at creation (NULL: the default one) and stay there after
+ *     given at creation (NULL: the default one) until
  *     heron_privacy_monitor_free.
  *   - Bad parameters are never clamped: σ or b not finite and > 0 (≥ 0 in
  *     the pure functions, where σ = 0 gives +inf and q = 0 gives 0), q
@@ -449,6 +449,99 @@ int heron_privacy_accountant_epsilon_after(heron_privacy_accountant *a,
                                            heron_privacy_conversion conv,
                                            double *epsilon, double *order,
                                            heron_err *err);
+
+/* A privacy monitor: one model's budget. try_spend answers, before an
+ * operation runs, whether it would exceed the budget, and records it only
+ * when it would not, so a training loop can stop in time. Mechanism spends
+ * are RDP-composed and converted at `delta`; direct (ε, δ) spends and the
+ * RDP part add up by basic composition. Each spend is charged the increase
+ * of total ε it causes, per operation and label set.
+ *
+ * Metrics, on opts.registry (NULL: the default registry):
+ *   privacy_epsilon_total{model_id}, privacy_delta_total{model_id},
+ *   privacy_budget_remaining{model_id}              gauges
+ *   privacy_composition_errors_total{model_id}      counter: invalid spends
+ *   privacy_spend_refused_total{model_id,reason}    counter: reason is
+ *       epsilon_budget, delta_budget or rate
+ *   privacy_epsilon_consumed_total{model_id,operation,LABELS...}  counter
+ *   privacy_epsilon_per_operation, privacy_delta_per_operation,
+ *   privacy_noise_multiplier, privacy_gradient_clip_norm
+ *       {model_id,operation,LABELS...}              gauges: the last spend
+ * where LABELS are opts.labels. The families are unregistered (and their
+ * series disappear) by heron_privacy_monitor_free, so a registry holds one
+ * monitor at a time (a second gets HERON_EEXIST).
+ *
+ * Thread-safe: every call takes the monitor's mutex. */
+typedef struct heron_privacy_monitor heron_privacy_monitor;
+
+/* Monotonic nanoseconds, for tests that drive the rate guard. */
+typedef uint64_t (*heron_privacy_clock_fn)(void *arg);
+
+typedef struct heron_privacy_monitor_opts {
+    heron_registry *registry;    /* NULL: the default registry */
+    const char *model_id;        /* value of every series' model_id label */
+    const char *const *labels;   /* extra per-operation label names, e.g.
+                                    {"layer", "session_id", NULL}; at most 8 */
+    double epsilon_budget;       /* threshold on total ε: finite, > 0 */
+    double delta_budget;         /* threshold on total δ: in (0, 1) */
+    double delta;                /* δ at which RDP is converted to ε:
+                                    in (0, delta_budget] */
+    double epsilon_per_hour;     /* rate guard: ε charged within any hour
+                                    (60 one-minute buckets); 0: none */
+    heron_privacy_conversion conversion;
+    const double *orders;        /* NULL: "default" */
+    size_t order_count;
+    heron_privacy_clock_fn clock; /* NULL: the monotonic clock */
+    void *clock_arg;
+} heron_privacy_monitor_opts;
+
+/* One operation's cost. Any combination of a mechanism and a direct (ε, δ)
+ * is allowed; an all-zero spend records the operation at no cost. */
+typedef struct heron_privacy_spend {
+    const char *operation;           /* required, e.g. "dp_sgd_step" */
+    const char *const *label_values; /* values for opts.labels, in order,
+                                        NULL-terminated; NULL if none */
+    const heron_privacy_mechanism *mechanism; /* or NULL */
+    double epsilon;                  /* direct ε >= 0, finite */
+    double delta;                    /* direct δ in [0, 1) */
+    double clip_norm;                /* gradient clipping bound for the
+                                        gauge; 0: not reported */
+} heron_privacy_spend;
+
+typedef struct heron_privacy_status {
+    double epsilon;           /* total ε */
+    double delta;             /* total δ */
+    double order;             /* best order of the RDP part; 0 if none */
+    double budget_remaining;  /* epsilon_budget − epsilon */
+    double epsilon_last_hour; /* what the rate guard counts */
+    uint64_t spends, refused, errors;
+} heron_privacy_status;
+
+/* Creates a monitor and registers its families. Free it with
+ * heron_privacy_monitor_free. Errors: HERON_EINVAL for bad options,
+ * HERON_EEXIST when the registry already holds privacy_* families. */
+int heron_privacy_monitor_new(const heron_privacy_monitor_opts *opts,
+                              heron_privacy_monitor **out, heron_err *err);
+void heron_privacy_monitor_free(heron_privacy_monitor *m);
+/* Records s if the totals stay within epsilon_budget and delta_budget and
+ * the last hour within epsilon_per_hour: 0. Otherwise nothing is recorded
+ * and it returns HERON_ERANGE with a message naming the limit (counted in
+ * privacy_spend_refused_total). Invalid parameters: HERON_EINVAL (or
+ * HERON_ERANGE for step counts), counted in
+ * privacy_composition_errors_total. */
+int heron_privacy_monitor_try_spend(heron_privacy_monitor *m,
+                                    const heron_privacy_spend *s,
+                                    heron_err *err);
+/* Records s without checking the limits (the operation already ran). */
+int heron_privacy_monitor_spend(heron_privacy_monitor *m,
+                                const heron_privacy_spend *s, heron_err *err);
+void heron_privacy_monitor_status(heron_privacy_monitor *m,
+                                  heron_privacy_status *out);
+/* ε charged so far to one operation and label set (0 if none). */
+int heron_privacy_monitor_consumed(heron_privacy_monitor *m,
+                                   const char *operation,
+                                   const char *const *label_values,
+                                   double *epsilon, heron_err *err);
 
 #ifdef __cplusplus
 }
