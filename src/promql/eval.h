@@ -1,0 +1,160 @@
+/*
+ * eval — the evaluator's internal representation; internal to src/promql.
+ *
+ * A node is evaluated once for all steps of the query. Its value is
+ * column-shaped: an instant vector is a list of series, each with one value
+ * and one presence flag per step; a scalar is one value per step; a range
+ * vector (matrix selector or subquery) is a list of series with all their
+ * samples in time order plus, per step, the end of that step's window.
+ * Functions slide over the samples instead of loading them again per step.
+ * Everything lives in the query's arena.
+ */
+#ifndef HERON_PROMQL_EVAL_H
+#define HERON_PROMQL_EVAL_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "promql/engine.h"
+
+typedef struct ev_series {
+    tsdb_label *ls;
+    size_t nls;
+    double *v;   /* [nsteps] */
+    uint8_t *ok; /* [nsteps]: 1 where the series has a value */
+} ev_series;
+
+typedef struct ev_rseries {
+    tsdb_label *ls;
+    size_t nls;
+    tsdb_sample *s; /* every non-stale sample any window needs */
+    size_t n;
+} ev_rseries;
+
+typedef struct ev_value {
+    promql_type type;
+    size_t n;          /* series in vs or ms */
+    ev_series *vs;     /* VECTOR */
+    ev_rseries *ms;    /* MATRIX */
+    double *sc;        /* SCALAR: [nsteps] */
+    const char *str;   /* STRING */
+    int64_t range_ms;  /* MATRIX: windows are [wend - range_ms, wend] */
+    int64_t *wend;     /* MATRIX: [nsteps] */
+} ev_value;
+
+typedef struct ev_ctx {
+    tsdb_db *db;
+    promql_arena *arena;
+    const int64_t *ts; /* the steps being evaluated (a subquery has its own) */
+    size_t nsteps;
+    int64_t start_ms, end_ms; /* the query's, for @ start() / @ end() */
+    int64_t lookback_ms;
+    int64_t subquery_step_ms;
+    uint64_t deadline_ns;
+    size_t samples, max_samples;
+    promql_errtype errtype;
+    heron_err *err;
+    unsigned tick;
+} ev_ctx;
+
+/* Evaluates n over ctx->ts. 0 or a negative code with ctx->err filled. */
+int ev_eval(ev_ctx *c, const promql_node *n, ev_value *out);
+
+/* Failure helpers: record errtype and message, return the code. */
+int ev_fail(ev_ctx *c, promql_errtype t, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int ev_nomem(ev_ctx *c);
+/* Checks the deadline now and then; 0 or the timeout error. */
+int ev_check_time(ev_ctx *c);
+/* Counts n more samples in memory against the limit. */
+int ev_count_samples(ev_ctx *c, size_t n);
+
+void *ev_alloc(ev_ctx *c, size_t n);    /* NULL on failure (ctx records it) */
+void *ev_calloc(ev_ctx *c, size_t n);   /* zeroed */
+
+/* ---- label sets (sorted by name, in the arena) ----------------------- */
+
+const char *ev_label_get(const tsdb_label *ls, size_t n, const char *name);
+/* A copy without __name__. */
+int ev_labels_drop_name(ev_ctx *c, const tsdb_label *ls, size_t n,
+                        tsdb_label **out, size_t *nout);
+/* Keeps (keep=1) or drops (keep=0) the named labels; drop_name also drops
+ * __name__. */
+int ev_labels_filter(ev_ctx *c, const tsdb_label *ls, size_t n,
+                     const promql_labels *names, int keep, int drop_name,
+                     tsdb_label **out, size_t *nout);
+/* A copy with name set to value (removed when value is ""). */
+int ev_labels_set(ev_ctx *c, const tsdb_label *ls, size_t n,
+                  const char *name, const char *value, tsdb_label **out,
+                  size_t *nout);
+uint64_t ev_labels_hash(const tsdb_label *ls, size_t n);
+int ev_labels_equal(const tsdb_label *a, size_t na, const tsdb_label *b,
+                    size_t nb);
+/* Appends {a="b", c="d"} as Prometheus prints label sets. */
+void ev_labels_format(buf *b, const tsdb_label *ls, size_t n);
+
+/* ---- label-set map: a label set -> a dense index ---------------------- */
+
+typedef struct ev_lmap {
+    ev_ctx *c;
+    size_t cap, n;
+    uint32_t *slot;    /* index+1, 0 empty */
+    uint64_t *hash;    /* per index */
+    const tsdb_label **ls;
+    size_t *nls;
+} ev_lmap;
+
+int ev_lmap_init(ev_lmap *m, ev_ctx *c, size_t hint);
+/* The index of ls (added as n-1 when new, *added set). The labels are kept
+ * by pointer. */
+int ev_lmap_put(ev_lmap *m, const tsdb_label *ls, size_t n, size_t *idx,
+                int *added);
+
+/* ---- building an instant-vector result ---------------------------------- */
+
+typedef struct ev_out {
+    ev_ctx *c;
+    ev_lmap map;
+    ev_series *s;
+    size_t n, cap;
+} ev_out;
+
+int ev_out_init(ev_out *o, ev_ctx *c, size_t hint);
+/* The output series for ls (created, with no values, when new). */
+int ev_out_series(ev_out *o, tsdb_label *ls, size_t n, size_t *idx);
+/* Sets series idx at step; a second value at the same step is Prometheus'
+ * "vector cannot contain metrics with the same labelset". */
+int ev_out_set(ev_out *o, size_t idx, size_t step, double v);
+void ev_out_value(ev_out *o, ev_value *out);
+
+/* Allocates an empty vector series of nsteps. */
+int ev_series_alloc(ev_ctx *c, ev_series *s);
+
+/* ---- node kinds, one file each ------------------------------------------ */
+
+int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                int want_timestamps, ev_value *out);
+int ev_subquery(ev_ctx *c, const promql_node *n, ev_value *out);
+int ev_binary(ev_ctx *c, const promql_node *n, ev_value *out);
+int ev_aggregate(ev_ctx *c, const promql_node *n, ev_value *out);
+int ev_call(ev_ctx *c, const promql_node *n, ev_value *out);
+/* Range-vector functions (rate, *_over_time, ...): 1 if handled. */
+int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
+                  ev_value *out);
+int ev_call_histogram_quantile(ev_ctx *c, const ev_value *args,
+                               ev_value *out);
+int ev_call_label(ev_ctx *c, const promql_node *n, const ev_value *args,
+                  ev_value *out);
+
+/* The labels absent()/absent_over_time() give: the equality matchers of a
+ * selector argument, except __name__ and names matched twice. */
+int ev_absent_labels(ev_ctx *c, const promql_node *arg, tsdb_label **ls,
+                     size_t *nls);
+
+/* The time of step i for a selector or subquery with modifiers mod. */
+int64_t ev_at_time(const ev_ctx *c, const promql_modifiers *mod, size_t i);
+
+/* Prometheus' quantile over values (sorted in place). */
+double ev_quantile(double q, double *v, size_t n);
+
+#endif

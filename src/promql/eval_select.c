@@ -1,0 +1,285 @@
+/* eval_select — vector and matrix selectors: each selected series' samples
+ * are read from the tsdb once for the whole query span, then an instant
+ * selector picks per step the newest sample within the lookback window
+ * (none when it is a staleness marker), and a matrix selector keeps every
+ * non-stale sample for the functions to slide their windows over. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "promql/eval.h"
+
+static tsdb_match_type match_type(promql_match_type t)
+{
+    switch (t) {
+    case PROMQL_MATCH_NOT_EQUAL:
+        return TSDB_MATCH_NEQ;
+    case PROMQL_MATCH_REGEX:
+        return TSDB_MATCH_RE;
+    case PROMQL_MATCH_NOT_REGEX:
+        return TSDB_MATCH_NRE;
+    default:
+        return TSDB_MATCH_EQ;
+    }
+}
+
+/* Scratch for one series' samples, grown with malloc, reused per series. */
+typedef struct sel_scratch {
+    tsdb_sample *s;
+    size_t n, cap;
+} sel_scratch;
+
+static int scratch_push(sel_scratch *b, int64_t t, double v)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        tsdb_sample *s = realloc(b->s, cap * sizeof *s);
+        if (!s)
+            return HERON_ENOMEM;
+        b->s = s;
+        b->cap = cap;
+    }
+    b->s[b->n].t = t;
+    b->s[b->n++].v = v;
+    return 0;
+}
+
+static int copy_labels(ev_ctx *c, const tsdb_label *src, size_t n,
+                       tsdb_label **out)
+{
+    tsdb_label *ls = ev_alloc(c, (n ? n : 1) * sizeof *ls);
+    if (!ls)
+        return HERON_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        ls[i].name = promql_arena_strndup(c->arena, src[i].name,
+                                          strlen(src[i].name));
+        ls[i].value = promql_arena_strndup(c->arena, src[i].value,
+                                           strlen(src[i].value));
+        if (!ls[i].name || !ls[i].value)
+            return ev_nomem(c);
+    }
+    *out = ls;
+    return 0;
+}
+
+/* Fills the instant series s from samples: per step the newest sample in
+ * [T - lookback, T], as value or (want_ts) as its timestamp in seconds. */
+static void pick_instant(ev_ctx *c, const int64_t *tref, const tsdb_sample *sm,
+                         size_t n, int want_ts, ev_series *s)
+{
+    size_t j = 0; /* first sample with t > T, steps are non-decreasing
+                     except under @, where all are equal */
+    for (size_t i = 0; i < c->nsteps; i++) {
+        int64_t T = tref[i];
+        if (i && T < tref[i - 1])
+            j = 0;
+        while (j < n && sm[j].t <= T)
+            j++;
+        if (j == 0)
+            continue;
+        const tsdb_sample *p = &sm[j - 1];
+        if (p->t < T - c->lookback_ms || tsdb_is_stale_nan(p->v))
+            continue;
+        s->ok[i] = 1;
+        s->v[i] = want_ts ? (double)p->t / 1000.0 : p->v;
+    }
+}
+
+static int read_series(ev_ctx *c, tsdb_series_set *set, int64_t mint,
+                       sel_scratch *b, int is_range)
+{
+    tsdb_iterator *it = tsdb_series_set_iterator(set);
+    int r = tsdb_iterator_seek(it, mint);
+    b->n = 0;
+    while (r == 1) {
+        int64_t t;
+        double v;
+        tsdb_iterator_at(it, &t, &v);
+        if (!(is_range && tsdb_is_stale_nan(v)) && scratch_push(b, t, v))
+            return ev_nomem(c);
+        r = tsdb_iterator_next(it);
+    }
+    if (r < 0)
+        return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO,
+                       "error reading series: %s",
+                       tsdb_series_set_err(set)->msg);
+    return 0;
+}
+
+int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                int want_ts, ev_value *out)
+{
+    const promql_modifiers *mod = &vs->u.vs.mod;
+    size_t nst = c->nsteps;
+    int64_t *tref = ev_alloc(c, (nst ? nst : 1) * sizeof *tref);
+    if (!tref)
+        return HERON_ENOMEM;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < nst; i++) {
+        tref[i] = ev_at_time(c, mod, i) - mod->offset_ms;
+        if (tref[i] < lo)
+            lo = tref[i];
+        if (tref[i] > hi)
+            hi = tref[i];
+    }
+    int64_t mint = lo - (range_ms ? range_ms : c->lookback_ms);
+
+    memset(out, 0, sizeof *out);
+    out->type = range_ms ? PROMQL_TYPE_MATRIX : PROMQL_TYPE_VECTOR;
+    out->range_ms = range_ms;
+    out->wend = tref;
+
+    size_t nm = vs->u.vs.nmatchers;
+    tsdb_matcher **ms = calloc(nm ? nm : 1, sizeof *ms);
+    if (!ms)
+        return ev_nomem(c);
+    tsdb_querier *q = NULL;
+    tsdb_series_set *set = NULL;
+    sel_scratch b = {0};
+    heron_err terr = {0};
+    int rc = 0;
+    for (size_t i = 0; i < nm && !rc; i++) {
+        const promql_matcher *m = &vs->u.vs.matchers[i];
+        if (tsdb_matcher_new(match_type(m->type), m->name, m->value, &ms[i],
+                             &terr))
+            rc = ev_fail(c, PROMQL_ERR_BAD_DATA, HERON_EINVAL, "%s", terr.msg);
+    }
+    if (!rc && (tsdb_querier_new(c->db, mint, hi, &q, &terr) ||
+                tsdb_querier_select(q, (const tsdb_matcher *const *)ms, nm,
+                                    &set, &terr)))
+        rc = ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO, "%s", terr.msg);
+
+    size_t cap = 0;
+    while (!rc) {
+        int r = tsdb_series_set_next(set);
+        if (r < 0)
+            rc = ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO, "%s",
+                         tsdb_series_set_err(set)->msg);
+        if (r <= 0)
+            break;
+        if ((rc = read_series(c, set, mint, &b, range_ms != 0)))
+            break;
+        if (b.n == 0)
+            continue;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *grown = ev_alloc(c, cap * (range_ms ? sizeof(ev_rseries)
+                                                      : sizeof(ev_series)));
+            if (!grown) {
+                rc = HERON_ENOMEM;
+                break;
+            }
+            if (range_ms && out->n)
+                memcpy(grown, out->ms, out->n * sizeof(ev_rseries));
+            else if (out->n)
+                memcpy(grown, out->vs, out->n * sizeof(ev_series));
+            if (range_ms)
+                out->ms = grown;
+            else
+                out->vs = grown;
+        }
+        size_t nls;
+        const tsdb_label *src = tsdb_series_set_labels(set, &nls);
+        tsdb_label *ls = NULL;
+        if ((rc = copy_labels(c, src, nls, &ls)))
+            break;
+        if (range_ms) {
+            ev_rseries *rs = &out->ms[out->n];
+            rs->ls = ls;
+            rs->nls = nls;
+            rs->n = b.n;
+            rs->s = ev_alloc(c, b.n * sizeof *rs->s);
+            if (!rs->s || (rc = ev_count_samples(c, b.n)))
+                break;
+            memcpy(rs->s, b.s, b.n * sizeof *rs->s);
+        } else {
+            ev_series *s = &out->vs[out->n];
+            s->ls = ls;
+            s->nls = nls;
+            if ((rc = ev_series_alloc(c, s)) ||
+                (rc = ev_count_samples(c, nst)))
+                break;
+            pick_instant(c, tref, b.s, b.n, want_ts, s);
+        }
+        out->n++;
+    }
+    free(b.s);
+    tsdb_series_set_free(set);
+    tsdb_querier_free(q);
+    for (size_t i = 0; i < nm; i++)
+        tsdb_matcher_free(ms[i]);
+    free(ms);
+    return rc;
+}
+
+/* The first multiple of step at or after t, as Prometheus aligns
+ * subquery steps (Go's truncating division). */
+static int64_t align_up(int64_t t, int64_t step)
+{
+    int64_t a = step * (t / step);
+    return a < t ? a + step : a;
+}
+
+int ev_subquery(ev_ctx *c, const promql_node *n, ev_value *out)
+{
+    const promql_modifiers *mod = &n->u.sq.mod;
+    int64_t range = n->u.sq.range_ms;
+    int64_t step = n->u.sq.step_ms ? n->u.sq.step_ms : c->subquery_step_ms;
+    size_t nst = c->nsteps;
+    int64_t *wend = ev_alloc(c, (nst ? nst : 1) * sizeof *wend);
+    if (!wend)
+        return HERON_ENOMEM;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < nst; i++) {
+        wend[i] = ev_at_time(c, mod, i) - mod->offset_ms;
+        if (wend[i] < lo)
+            lo = wend[i];
+        if (wend[i] > hi)
+            hi = wend[i];
+    }
+    int64_t start = align_up(lo - range, step);
+    size_t ninner = start > hi ? 0 : (size_t)((hi - start) / step) + 1;
+    int64_t *its = ev_alloc(c, (ninner ? ninner : 1) * sizeof *its);
+    if (!its)
+        return HERON_ENOMEM;
+    for (size_t i = 0; i < ninner; i++)
+        its[i] = start + (int64_t)i * step;
+
+    const int64_t *saved_ts = c->ts;
+    c->ts = its;
+    c->nsteps = ninner;
+    ev_value in;
+    int rc = ev_eval(c, n->u.sq.expr, &in);
+    c->ts = saved_ts;
+    c->nsteps = nst;
+    if (rc)
+        return rc;
+
+    memset(out, 0, sizeof *out);
+    out->type = PROMQL_TYPE_MATRIX;
+    out->range_ms = range;
+    out->wend = wend;
+    out->ms = ev_alloc(c, (in.n ? in.n : 1) * sizeof *out->ms);
+    if (!out->ms)
+        return HERON_ENOMEM;
+    for (size_t k = 0; k < in.n; k++) {
+        const ev_series *s = &in.vs[k];
+        size_t cnt = 0;
+        for (size_t i = 0; i < ninner; i++)
+            cnt += s->ok[i];
+        if (!cnt)
+            continue;
+        ev_rseries *rs = &out->ms[out->n++];
+        rs->ls = s->ls;
+        rs->nls = s->nls;
+        rs->n = 0;
+        rs->s = ev_alloc(c, cnt * sizeof *rs->s);
+        if (!rs->s)
+            return HERON_ENOMEM;
+        for (size_t i = 0; i < ninner; i++)
+            if (s->ok[i]) {
+                rs->s[rs->n].t = its[i];
+                rs->s[rs->n++].v = s->v[i];
+            }
+    }
+    return 0;
+}

@@ -1,0 +1,453 @@
+/* funcs_range — functions over range vectors (rate, increase, delta,
+ * irate, idelta, deriv, predict_linear, holt_winters, changes, resets and
+ * every *_over_time). One driver slides each series' window over the steps
+ * and calls a per-window function; nothing is re-read per step. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promql/eval.h"
+
+typedef struct win {
+    const tsdb_sample *s;
+    size_t n;
+    int64_t start, end; /* the window's bounds (ms) */
+    int64_t ts;         /* the step's evaluation time */
+    double p0, p1;      /* scalar arguments at this step */
+    ev_ctx *c;
+} win;
+
+/* Returns 1 with *out set, 0 for no output, negative on error. */
+typedef int (*win_fn)(const win *w, double *out);
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    int an = isnan(a), bn = isnan(b);
+    if (an || bn)
+        return bn - an; /* NaN sorts first, as Prometheus' heap does */
+    return a < b ? -1 : a > b;
+}
+
+double ev_quantile(double q, double *v, size_t n)
+{
+    if (n == 0 || isnan(q))
+        return NAN;
+    if (q < 0)
+        return -INFINITY;
+    if (q > 1)
+        return INFINITY;
+    qsort(v, n, sizeof *v, cmp_double);
+    double rank = q * (double)(n - 1);
+    double lo = floor(rank);
+    if (lo < 0)
+        lo = 0;
+    double hi = lo + 1 > (double)(n - 1) ? (double)(n - 1) : lo + 1;
+    double w = rank - floor(rank);
+    return v[(size_t)lo] * (1 - w) + v[(size_t)hi] * w;
+}
+
+static void kahan_inc(double inc, double *sum, double *comp)
+{
+    double t = *sum + inc;
+    if (fabs(*sum) >= fabs(inc))
+        *comp += (*sum - t) + inc;
+    else
+        *comp += (inc - t) + *sum;
+    *sum = t;
+}
+
+static void linear_regression(const tsdb_sample *s, size_t n, int64_t at,
+                              double *slope, double *intercept)
+{
+    double sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
+    int const_y = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (const_y && i > 0 && s[i].v != s[0].v)
+            const_y = 0;
+        double x = (double)(s[i].t - at) / 1e3;
+        kahan_inc(x, &sx, &cx);
+        kahan_inc(s[i].v, &sy, &cy);
+        kahan_inc(x * s[i].v, &sxy, &cxy);
+        kahan_inc(x * x, &sx2, &cx2);
+    }
+    if (const_y) {
+        *slope = isinf(s[0].v) ? NAN : 0;
+        *intercept = isinf(s[0].v) ? NAN : s[0].v;
+        return;
+    }
+    double dn = (double)n;
+    sx += cx;
+    sy += cy;
+    sxy += cxy;
+    sx2 += cx2;
+    double cov = sxy - sx * sy / dn, var = sx2 - sx * sx / dn;
+    *slope = cov / var;
+    *intercept = sy / dn - *slope * sx / dn;
+}
+
+/* delta, increase and rate: Prometheus' extrapolation to the window. */
+static int extrapolate(const win *w, double *out, int counter, int rate)
+{
+    if (w->n < 2)
+        return 0;
+    const tsdb_sample *f = &w->s[0], *l = &w->s[w->n - 1];
+    double result = l->v - f->v;
+    if (counter) {
+        double last = 0;
+        for (size_t i = 0; i < w->n; i++) {
+            if (w->s[i].v < last)
+                result += last;
+            last = w->s[i].v;
+        }
+    }
+    double to_start = (double)(f->t - w->start) / 1e3;
+    double to_end = (double)(w->end - l->t) / 1e3;
+    double sampled = (double)(l->t - f->t) / 1e3;
+    double avg = sampled / (double)(w->n - 1);
+    if (counter && result > 0 && f->v >= 0) {
+        double to_zero = sampled * (f->v / result);
+        if (to_zero < to_start)
+            to_start = to_zero;
+    }
+    double thr = avg * 1.1, interval = sampled;
+    interval += to_start < thr ? to_start : avg / 2;
+    interval += to_end < thr ? to_end : avg / 2;
+    result = result * (interval / sampled);
+    if (rate)
+        result = result / ((double)(w->end - w->start) / 1e3);
+    *out = result;
+    return 1;
+}
+
+static int fn_rate(const win *w, double *o) { return extrapolate(w, o, 1, 1); }
+static int fn_increase(const win *w, double *o) { return extrapolate(w, o, 1, 0); }
+static int fn_delta(const win *w, double *o) { return extrapolate(w, o, 0, 0); }
+
+static int instant_delta(const win *w, double *out, int rate)
+{
+    if (w->n < 2)
+        return 0;
+    const tsdb_sample *l = &w->s[w->n - 1], *p = &w->s[w->n - 2];
+    double r = rate && l->v < p->v ? l->v : l->v - p->v;
+    if (rate) {
+        if (l->t == p->t)
+            return 0;
+        r /= (double)(l->t - p->t) / 1e3;
+    }
+    *out = r;
+    return 1;
+}
+
+static int fn_irate(const win *w, double *o) { return instant_delta(w, o, 1); }
+static int fn_idelta(const win *w, double *o) { return instant_delta(w, o, 0); }
+
+static int fn_deriv(const win *w, double *out)
+{
+    if (w->n < 2)
+        return 0;
+    double slope, icept;
+    linear_regression(w->s, w->n, w->s[0].t, &slope, &icept);
+    *out = slope;
+    return 1;
+}
+
+static int fn_predict_linear(const win *w, double *out)
+{
+    if (w->n < 2)
+        return 0;
+    double slope, icept;
+    linear_regression(w->s, w->n, w->ts, &slope, &icept);
+    *out = icept + slope * w->p0;
+    return 1;
+}
+
+static int fn_holt_winters(const win *w, double *out)
+{
+    double sf = w->p0, tf = w->p1;
+    if (!(sf > 0 && sf < 1))
+        return ev_fail(w->c, PROMQL_ERR_EXECUTION, HERON_EINVAL,
+                       "invalid smoothing factor. Expected: 0 < sf < 1, got: %f",
+                       sf);
+    if (!(tf > 0 && tf < 1))
+        return ev_fail(w->c, PROMQL_ERR_EXECUTION, HERON_EINVAL,
+                       "invalid trend factor. Expected: 0 < tf < 1, got: %f", tf);
+    if (w->n < 2)
+        return 0;
+    double s0 = 0, s1 = w->s[0].v, b = w->s[1].v - w->s[0].v;
+    for (size_t i = 1; i < w->n; i++) {
+        if (i > 1)
+            b = tf * (s1 - s0) + (1 - tf) * b;
+        double next = sf * w->s[i].v + (1 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = next;
+    }
+    *out = s1;
+    return 1;
+}
+
+static int fn_changes(const win *w, double *out)
+{
+    double n = 0;
+    for (size_t i = 1; i < w->n; i++) {
+        double a = w->s[i - 1].v, b = w->s[i].v;
+        if (a != b && !(isnan(a) && isnan(b)))
+            n++;
+    }
+    *out = n;
+    return w->n > 0;
+}
+
+static int fn_resets(const win *w, double *out)
+{
+    double n = 0;
+    for (size_t i = 1; i < w->n; i++)
+        if (w->s[i].v < w->s[i - 1].v)
+            n++;
+    *out = n;
+    return w->n > 0;
+}
+
+static int fn_avg(const win *w, double *out)
+{
+    double mean = 0, count = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        double v = w->s[i].v;
+        count++;
+        if (isinf(mean)) {
+            if (isinf(v) && (mean > 0) == (v > 0))
+                continue;
+            if (!isinf(v) && !isnan(v))
+                continue;
+        }
+        mean += v / count - mean / count;
+    }
+    *out = mean;
+    return w->n > 0;
+}
+
+static int fn_count(const win *w, double *out)
+{
+    *out = (double)w->n;
+    return w->n > 0;
+}
+
+static int fn_sum(const win *w, double *out)
+{
+    double s = 0;
+    for (size_t i = 0; i < w->n; i++)
+        s += w->s[i].v;
+    *out = s;
+    return w->n > 0;
+}
+
+static int fn_max(const win *w, double *out)
+{
+    if (!w->n)
+        return 0;
+    double m = w->s[0].v;
+    for (size_t i = 1; i < w->n; i++)
+        if (w->s[i].v > m || isnan(m))
+            m = w->s[i].v;
+    *out = m;
+    return 1;
+}
+
+static int fn_min(const win *w, double *out)
+{
+    if (!w->n)
+        return 0;
+    double m = w->s[0].v;
+    for (size_t i = 1; i < w->n; i++)
+        if (w->s[i].v < m || isnan(m))
+            m = w->s[i].v;
+    *out = m;
+    return 1;
+}
+
+static int variance(const win *w, double *out)
+{
+    if (!w->n)
+        return 0;
+    double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        double v = w->s[i].v;
+        count++;
+        double d = v - (mean + cmean);
+        kahan_inc(d / count, &mean, &cmean);
+        kahan_inc(d * (v - (mean + cmean)), &aux, &caux);
+    }
+    *out = (aux + caux) / count;
+    return 1;
+}
+
+static int fn_stdvar(const win *w, double *out) { return variance(w, out); }
+
+static int fn_stddev(const win *w, double *out)
+{
+    int r = variance(w, out);
+    *out = sqrt(*out);
+    return r;
+}
+
+static int fn_quantile(const win *w, double *out)
+{
+    if (!w->n)
+        return 0;
+    double *v = ev_alloc(w->c, w->n * sizeof *v);
+    if (!v)
+        return HERON_ENOMEM;
+    for (size_t i = 0; i < w->n; i++)
+        v[i] = w->s[i].v;
+    *out = ev_quantile(w->p0, v, w->n);
+    return 1;
+}
+
+static int fn_last(const win *w, double *out)
+{
+    if (!w->n)
+        return 0;
+    *out = w->s[w->n - 1].v;
+    return 1;
+}
+
+static int fn_present(const win *w, double *out)
+{
+    *out = 1;
+    return w->n > 0;
+}
+
+typedef struct range_def {
+    promql_func_id id;
+    win_fn fn;
+    int matrix_arg; /* index of the range-vector argument */
+} range_def;
+
+static const range_def range_defs[] = {
+    {PROMQL_FN_RATE, fn_rate, 0},
+    {PROMQL_FN_INCREASE, fn_increase, 0},
+    {PROMQL_FN_DELTA, fn_delta, 0},
+    {PROMQL_FN_IRATE, fn_irate, 0},
+    {PROMQL_FN_IDELTA, fn_idelta, 0},
+    {PROMQL_FN_DERIV, fn_deriv, 0},
+    {PROMQL_FN_PREDICT_LINEAR, fn_predict_linear, 0},
+    {PROMQL_FN_HOLT_WINTERS, fn_holt_winters, 0},
+    {PROMQL_FN_CHANGES, fn_changes, 0},
+    {PROMQL_FN_RESETS, fn_resets, 0},
+    {PROMQL_FN_AVG_OVER_TIME, fn_avg, 0},
+    {PROMQL_FN_COUNT_OVER_TIME, fn_count, 0},
+    {PROMQL_FN_SUM_OVER_TIME, fn_sum, 0},
+    {PROMQL_FN_MAX_OVER_TIME, fn_max, 0},
+    {PROMQL_FN_MIN_OVER_TIME, fn_min, 0},
+    {PROMQL_FN_STDDEV_OVER_TIME, fn_stddev, 0},
+    {PROMQL_FN_STDVAR_OVER_TIME, fn_stdvar, 0},
+    {PROMQL_FN_QUANTILE_OVER_TIME, fn_quantile, 1},
+    {PROMQL_FN_LAST_OVER_TIME, fn_last, 0},
+    {PROMQL_FN_PRESENT_OVER_TIME, fn_present, 0},
+};
+
+/* absent_over_time: 1 at the steps where no series has a sample in its
+ * window, labelled from the selector's equality matchers. */
+static int absent_over_time(ev_ctx *c, const promql_node *n,
+                            const ev_value *m, ev_value *out);
+
+int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
+                  ev_value *out)
+{
+    promql_func_id id = n->u.call.func->id;
+    if (id == PROMQL_FN_ABSENT_OVER_TIME)
+        return absent_over_time(c, n, &args[0], out);
+    const range_def *d = NULL;
+    for (size_t i = 0; i < sizeof range_defs / sizeof *range_defs; i++)
+        if (range_defs[i].id == id)
+            d = &range_defs[i];
+    if (!d)
+        return 0;
+    const ev_value *m = &args[d->matrix_arg];
+    const ev_value *p0 = n->u.call.nargs > 1 ? &args[d->matrix_arg ? 0 : 1] : NULL;
+    const ev_value *p1 = n->u.call.nargs > 2 ? &args[2] : NULL;
+    ev_out o;
+    if (ev_out_init(&o, c, m->n))
+        return HERON_ENOMEM;
+    int keep_name = id == PROMQL_FN_LAST_OVER_TIME;
+    win w;
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    for (size_t k = 0; k < m->n; k++) {
+        const ev_rseries *rs = &m->ms[k];
+        size_t lo = 0, hi = 0, idx = SIZE_MAX;
+        int rc;
+        if ((rc = ev_check_time(c)))
+            return rc;
+        for (size_t i = 0; i < c->nsteps; i++) {
+            w.end = m->wend[i];
+            w.start = w.end - m->range_ms;
+            if (i && w.end < m->wend[i - 1])
+                lo = hi = 0;
+            while (lo < rs->n && rs->s[lo].t < w.start)
+                lo++;
+            if (hi < lo)
+                hi = lo;
+            while (hi < rs->n && rs->s[hi].t <= w.end)
+                hi++;
+            w.s = rs->s + lo;
+            w.n = hi - lo;
+            w.ts = c->ts[i];
+            w.p0 = p0 ? p0->sc[i] : 0;
+            w.p1 = p1 ? p1->sc[i] : 0;
+            double v;
+            int r = d->fn(&w, &v);
+            if (r < 0)
+                return r;
+            if (!r)
+                continue;
+            if (idx == SIZE_MAX) {
+                tsdb_label *ls = rs->ls;
+                size_t nls = rs->nls;
+                if ((!keep_name &&
+                     ev_labels_drop_name(c, rs->ls, rs->nls, &ls, &nls)) ||
+                    ev_out_series(&o, ls, nls, &idx))
+                    return HERON_ENOMEM;
+            }
+            if ((rc = ev_out_set(&o, idx, i, v)))
+                return rc;
+        }
+    }
+    ev_out_value(&o, out);
+    return 1;
+}
+
+static int absent_over_time(ev_ctx *c, const promql_node *n,
+                            const ev_value *m, ev_value *out)
+{
+    tsdb_label *ls;
+    size_t nls, idx;
+    ev_out o;
+    if (ev_absent_labels(c, n->u.call.args[0], &ls, &nls) ||
+        ev_out_init(&o, c, 1))
+        return HERON_ENOMEM;
+    size_t *lo = ev_calloc(c, (m->n + 1) * sizeof *lo);
+    if (!lo)
+        return HERON_ENOMEM;
+    int made = 0;
+    for (size_t i = 0; i < c->nsteps; i++) {
+        int64_t end = m->wend[i], start = end - m->range_ms;
+        int any = 0;
+        for (size_t k = 0; k < m->n && !any; k++) {
+            const ev_rseries *rs = &m->ms[k];
+            if (i && end < m->wend[i - 1])
+                lo[k] = 0;
+            while (lo[k] < rs->n && rs->s[lo[k]].t < start)
+                lo[k]++;
+            any = lo[k] < rs->n && rs->s[lo[k]].t <= end;
+        }
+        if (any)
+            continue;
+        if (!made && ev_out_series(&o, ls, nls, &idx))
+            return HERON_ENOMEM;
+        made = 1;
+        ev_out_set(&o, idx, i, 1);
+    }
+    ev_out_value(&o, out);
+    return 1;
+}
