@@ -218,6 +218,10 @@ static void priv_print_number(double v, int json)
         return;
     }
     char buf[40];
+    if (v == trunc(v) && fabs(v) < 1e17) { /* 20, not 2e+01 */
+        printf("%.0f", v);
+        return;
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(buf, sizeof buf, "%.*g", p, v);
         if (strtod(buf, NULL) == v)
