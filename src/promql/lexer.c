@@ -10,24 +10,25 @@
 
 typedef struct keyword {
     const char *word;
+    size_t len;
     promql_tok tok;
 } keyword;
 
 static const keyword keywords[] = {
-    {"and", PT_LAND},         {"or", PT_LOR},
-    {"unless", PT_LUNLESS},   {"atan2", PT_ATAN2},
-    {"sum", PT_SUM},          {"avg", PT_AVG},
-    {"count", PT_COUNT},      {"min", PT_MIN},
-    {"max", PT_MAX},          {"group", PT_GROUP},
-    {"stddev", PT_STDDEV},    {"stdvar", PT_STDVAR},
-    {"topk", PT_TOPK},        {"bottomk", PT_BOTTOMK},
-    {"count_values", PT_COUNT_VALUES}, {"quantile", PT_QUANTILE},
-    {"offset", PT_OFFSET},    {"by", PT_BY},
-    {"without", PT_WITHOUT},  {"on", PT_ON},
-    {"ignoring", PT_IGNORING}, {"group_left", PT_GROUP_LEFT},
-    {"group_right", PT_GROUP_RIGHT}, {"bool", PT_BOOL},
-    {"start", PT_START},      {"end", PT_END},
-    {"inf", PT_NUMBER},       {"nan", PT_NUMBER},
+    {"and", 3, PT_LAND},         {"or", 2, PT_LOR},
+    {"unless", 6, PT_LUNLESS},   {"atan2", 5, PT_ATAN2},
+    {"sum", 3, PT_SUM},          {"avg", 3, PT_AVG},
+    {"count", 5, PT_COUNT},      {"min", 3, PT_MIN},
+    {"max", 3, PT_MAX},          {"group", 5, PT_GROUP},
+    {"stddev", 6, PT_STDDEV},    {"stdvar", 6, PT_STDVAR},
+    {"topk", 4, PT_TOPK},        {"bottomk", 7, PT_BOTTOMK},
+    {"count_values", 12, PT_COUNT_VALUES}, {"quantile", 8, PT_QUANTILE},
+    {"offset", 6, PT_OFFSET},    {"by", 2, PT_BY},
+    {"without", 7, PT_WITHOUT},  {"on", 2, PT_ON},
+    {"ignoring", 8, PT_IGNORING}, {"group_left", 10, PT_GROUP_LEFT},
+    {"group_right", 11, PT_GROUP_RIGHT}, {"bool", 4, PT_BOOL},
+    {"start", 5, PT_START},      {"end", 3, PT_END},
+    {"inf", 3, PT_NUMBER},       {"nan", 3, PT_NUMBER},
 };
 
 size_t promql_utf8_decode(const unsigned char *s, size_t n, unsigned *r)
@@ -357,8 +358,9 @@ static promql_token lex_keyword_or_identifier(promql_lexer *l, size_t start)
         l->pos++;
     }
     size_t n = l->pos - start;
+    int first = l->input[start] | 0x20; /* ASCII lower case */
     for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
-        if (strlen(keywords[i].word) == n &&
+        if (keywords[i].len == n && keywords[i].word[0] == first &&
             strncasecmp(keywords[i].word, l->input + start, n) == 0)
             return lex_token(l, keywords[i].tok, start);
     return lex_token(l, colon ? PT_METRIC_IDENTIFIER : PT_IDENTIFIER, start);

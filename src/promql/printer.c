@@ -14,10 +14,12 @@
 
 /* Go's unicode.IsPrint for runes >= 0xA0, approximately: spaces other
  * than ASCII's, format characters, private use and non-characters are
- * escaped; everything else is taken as printable. */
+ * escaped; everything else is taken as printable. One deliberate
+ * difference: Go prints U+FFFD as is, which its own lexer then rejects as
+ * invalid UTF-8; we escape it so that printed queries always parse. */
 static int rune_printable(unsigned r)
 {
-    if (r == 0xA0 || r == 0xAD || r == 0x1680 || r == 0x180E || (r >= 0x2000 && r <= 0x200F) ||
+    if (r == 0xA0 || r == 0xFFFD || r == 0xAD || r == 0x1680 || r == 0x180E || (r >= 0x2000 && r <= 0x200F) ||
         (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) || r == 0x3000 ||
         r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0xFFFE || r == 0xFFFF ||
         (r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000 || (r >= 0x600 && r <= 0x605) ||

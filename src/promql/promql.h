@@ -293,6 +293,11 @@ int promql_parse_series(const char *text, size_t len, promql_arena *arena,
  * 0 or the buf error. */
 int promql_print(const promql_node *n, buf *out);
 
+/* Appends the form /api/v1/format_query returns (Prometheus' Pretty()):
+ * the one-line form where it fits in 100 columns, else split over lines
+ * with two-space indentation. 0 or the buf error. */
+int promql_print_pretty(const promql_node *n, buf *out);
+
 /* Helpers the printer uses, shared with other code that must match
  * Prometheus' text: Go's strconv.Quote, fmt.Sprint(float64) and
  * model.Duration.String(). */

@@ -9,9 +9,10 @@ record per query:
     Q <query>
     A <formatted query>        or        E <error message>
 
-Queries whose formatted form spans several lines (Prometheus' prettier
-takes over above 100 characters) and regex syntax errors (Go's RE2 words
-them differently from PCRE2) are left out. Stops the server by its PID.
+A formatted query that spans several lines (Prometheus' prettier splits
+expressions longer than 100 characters) continues on lines starting
+with "+ ". Regex syntax errors are left out: Go's RE2 words them
+differently from PCRE2. Stops the server by its PID.
 """
 import glob, json, os, re, signal, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
@@ -68,9 +69,7 @@ def main():
             except urllib.error.HTTPError as e:
                 d = json.load(e)
             if d['status'] == 'success':
-                if '\n' in d['data']:
-                    continue
-                out.append('Q %s\nA %s\n' % (q, d['data']))
+                out.append('Q %s\nA %s\n' % (q, d['data'].replace('\n', '\n+ ')))
             else:
                 msg = d['error'].replace('invalid parameter "query": ', '', 1)
                 if 'error parsing regexp' in msg or '\n' in msg:

@@ -5,10 +5,13 @@
  * Debian prometheus 2.42.0 binary on a loopback port and records what
  * /api/v1/format_query answers for every query of data/queries_*.txt and
  * every eval expression of the shared conformance .test files: "A <text>"
- * for the canonical form, "E <message>" for a rejected query. Here every
- * record must come out the same from promql_parse + promql_print, and
- * every accepted query must round-trip: parse(print(parse(x))) equals
- * parse(x) node for node, and printing it again gives the same text.
+ * for the canonical form (continued on "+ " lines where Prometheus'
+ * prettier splits it), "E <message>" for a rejected query. Here every
+ * record must come out the same from promql_parse + promql_print_pretty,
+ * and every accepted query must round-trip through the one-line printer:
+ * parse(print(parse(x))) equals parse(x) node for node, and printing it
+ * again gives the same text; the pretty form must parse back to the same
+ * tree too.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -126,8 +129,28 @@ static int ast_equal(const promql_node *a, const promql_node *b)
     return 0;
 }
 
+/* Parses text and compares its tree with n; 1 when equal. */
+static int reparses_to(promql_arena *a, const buf *text, const promql_node *n, buf *again)
+{
+    promql_node *m;
+    heron_err e;
+    if (promql_parse(text->data, text->len, a, &m, &e) != 0) {
+        print_error("round trip of %s: %s\n", text->data, e.msg);
+        return 0;
+    }
+    if (again) {
+        buf_reset(again);
+        assert_int_equal(promql_print(m, again), 0);
+    }
+    if (!ast_equal(n, m)) {
+        print_error("round trip of %s gives another tree\n", text->data);
+        return 0;
+    }
+    return 1;
+}
+
 /* Checks one record; returns 1 when it matches. */
-static int check_record(const char *q, char kind, const char *want)
+static int check_record(const char *q, char kind, const char *want, int pretty)
 {
     promql_arena a;
     promql_arena_init(&a, 0);
@@ -147,26 +170,19 @@ static int check_record(const char *q, char kind, const char *want)
         promql_arena_free(&a);
         return 0;
     }
-    buf b1, b2;
-    buf_init(&b1, 0);
-    buf_init(&b2, 0);
-    assert_int_equal(promql_print(n, &b1), 0);
-    if (strcmp(b1.data, want) != 0) {
-        print_error("query %s\n  want: %s\n  got:  %s\n", q, want, b1.data);
-    } else {
-        promql_node *again;
-        rc = promql_parse(b1.data, b1.len, &a, &again, &e);
-        if (rc != 0) {
-            print_error("round trip of %s: %s\n", b1.data, e.msg);
-        } else {
-            assert_int_equal(promql_print(again, &b2), 0);
-            ok = ast_equal(n, again) && strcmp(b1.data, b2.data) == 0;
-            if (!ok)
-                print_error("round trip of %s differs (%s)\n", b1.data, b2.data);
-        }
-    }
-    buf_free(&b1);
-    buf_free(&b2);
+    buf shown, line, again;
+    buf_init(&shown, 0);
+    buf_init(&line, 0);
+    buf_init(&again, 0);
+    assert_int_equal(pretty ? promql_print_pretty(n, &shown) : promql_print(n, &shown), 0);
+    assert_int_equal(promql_print(n, &line), 0);
+    if (strcmp(shown.data, want) != 0)
+        print_error("query %s\n  want: %s\n  got:  %s\n", q, want, shown.data);
+    else if (reparses_to(&a, &line, n, &again) && reparses_to(&a, &shown, n, NULL))
+        ok = strcmp(line.data, again.data) == 0;
+    buf_free(&shown);
+    buf_free(&line);
+    buf_free(&again);
     promql_arena_free(&a);
     return ok;
 }
@@ -180,20 +196,40 @@ static void test_golden(void **state)
     size_t len;
     char *text = read_file(path, &len);
     assert_non_null(text);
-    int records = 0, passed = 0, errors = 0;
+    int records = 0, passed = 0, errors = 0, multiline = 0;
     char *q = NULL;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    buf want;
+    buf_init(&want, 0);
+    char kind = 0;
+    /* one more round with line == NULL flushes the last record */
+    for (char *line = strtok(text, "\n");; line = strtok(NULL, "\n")) {
+        if (line && line[0] == '+' && line[1] == ' ' && kind) {
+            buf_putc(&want, '\n');
+            buf_puts(&want, line + 2);
+            multiline += kind == 'A';
+            kind = kind == 'A' ? 'M' : kind;
+            continue;
+        }
+        if (kind) {
+            records++;
+            errors += kind == 'E';
+            passed += check_record(q, kind == 'M' ? 'A' : kind, want.data ? want.data : "", 1);
+            kind = 0;
+        }
+        if (!line)
+            break;
         if (line[0] == 'Q' && line[1] == ' ') {
             q = line + 2;
         } else if ((line[0] == 'A' || line[0] == 'E') && line[1] == ' ' && q) {
-            records++;
-            errors += line[0] == 'E';
-            passed += check_record(q, line[0], line + 2);
-            q = NULL;
+            kind = line[0];
+            buf_reset(&want);
+            buf_puts(&want, line + 2);
         }
     }
+    buf_free(&want);
     free(text);
-    print_message("format goldens: %d of %d match (%d of them errors)\n", passed, records, errors);
+    print_message("format goldens: %d of %d match (%d errors, %d split over lines)\n", passed,
+                  records, errors, multiline);
     assert_true(records > 800);
     assert_int_equal(passed, records);
 }
@@ -223,7 +259,7 @@ static void test_canonical_forms(void **state)
         {"x @ 1.0005", "x @ 1.001"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        if (!check_record(cases[i][0], 'A', cases[i][1]))
+        if (!check_record(cases[i][0], 'A', cases[i][1], 0))
             fail_msg("%s", cases[i][0]);
 }
 
