@@ -258,11 +258,14 @@ static int mon_check_spend(const heron_privacy_monitor *m,
     size_t n = 0;
     while (s->label_values && n <= m->nlabels && s->label_values[n])
         n++;
-    if (n != m->nlabels)
+    if (n > m->nlabels)
         return err_set(err, HERON_EINVAL,
-                       "privacy spend %s: %s%zu label values, want %zu",
-                       s->operation, n > m->nlabels ? "more than " : "",
-                       n, m->nlabels);
+                       "privacy spend %s: more than %zu label values",
+                       s->operation, m->nlabels);
+    if (n < m->nlabels)
+        return err_set(err, HERON_EINVAL,
+                       "privacy spend %s: %zu label values, want %zu",
+                       s->operation, n, m->nlabels);
     if (s->mechanism) {
         int rc = heron_privacy_mechanism_check(s->mechanism, err);
         if (rc)
