@@ -246,7 +246,7 @@ static size_t series_end(const char *s, size_t n)
         char quote = 0;
         for (; i < n; i++) {
             if (quote) {
-                if (s[i] == '\\' && quote != '`')
+                if (s[i] == '\\' && quote != '`' && i + 1 < n)
                     i++;
                 else if (s[i] == quote)
                     quote = 0;
@@ -257,7 +257,7 @@ static size_t series_end(const char *s, size_t n)
             }
         }
     }
-    return i;
+    return i < n ? i : n;
 }
 
 static int parse_series_line(ts_parser *p, const ts_line *l, int64_t t0, int64_t step,

@@ -128,6 +128,8 @@ static void test_file_errors(void **state)
         {"load 5q\n", "inline:1: not a valid duration string: \"5q\""},
         {"\nfrobnicate\n", "inline:2: unknown command \"frobnicate\""},
         {"eval instant at 1m 1\n  1\n  x 2\n", "inline:3: unexpected line after a scalar expectation"},
+        {"load 1m\n  x{\"j\\", "inline:2: bad series description: 1:3: parse error: "
+                                 "escape sequence not terminated"},
         {"load 1m\n  x{a=~\"b\"} 1\n", "inline:2: bad series description: 1:4: parse error: "
                                        "unexpected <op:=~> in label set, expected \"=\""},
     };
