@@ -194,14 +194,9 @@ static int list_push(promql_parser *p, ptr_list *l, void *item)
 
 /* ---- literals ---- */
 
-int promql_parse_number_text(const char *s, size_t n, double *out, const char **why)
+/* The body of promql_parse_number_text on a NUL-terminated copy. */
+static int parse_number_cstr(const char *tmp, size_t n, double *out, const char **why)
 {
-    char tmp[64];
-    *why = "invalid syntax";
-    if (n == 0 || n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
     int neg = tmp[0] == '-';
     const char *u = tmp + (tmp[0] == '-' || tmp[0] == '+');
     size_t un = strlen(u);
@@ -230,6 +225,25 @@ int promql_parse_number_text(const char *s, size_t n, double *out, const char **
     }
     *out = v;
     return 0;
+}
+
+int promql_parse_number_text(const char *s, size_t n, double *out, const char **why)
+{
+    char stack[64];
+    *why = "invalid syntax";
+    if (n == 0 || memchr(s, '\0', n))
+        return -1;
+    char *tmp = n < sizeof stack ? stack : malloc(n + 1);
+    if (!tmp) {
+        *why = "out of memory";
+        return -1;
+    }
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    int rc = parse_number_cstr(tmp, n, out, why);
+    if (tmp != stack)
+        free(tmp);
+    return rc;
 }
 
 static promql_node *parse_number(promql_parser *p)
