@@ -12,6 +12,7 @@
 
 int cmd_server(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_tsdb(int argc, char **argv);
 int cmd_privacy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 

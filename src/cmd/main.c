@@ -16,6 +16,7 @@ typedef struct command {
 static const command commands[] = {
     {"server", cmd_server, "scrape, store, query, alert and serve the UI"},
     {"agent", cmd_agent, "expose host, process and GPU metrics (node_exporter's flags)"},
+    {"tsdb", cmd_tsdb, "analyze a database directory, backfill OpenMetrics into blocks"},
     {"privacy", cmd_privacy, "differential-privacy calculator: epsilon, delta, RDP curves"},
     {"check", cmd_check, "validate configuration files (like promtool check)"},
 };

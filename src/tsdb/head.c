@@ -278,10 +278,15 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static int64_t min_valid(head *h)
 {
+    /* As in Prometheus: half a block behind the newest sample, or the
+     * out-of-order window when that is wider. */
     int64_t mv = atomic_load(&h->min_valid);
     int64_t hmax = atomic_load(&h->maxt);
-    if (hmax != INT64_MIN && hmax - h->o.chunk_range / 2 > mv)
-        mv = hmax - h->o.chunk_range / 2;
+    int64_t back = h->o.chunk_range / 2;
+    if (h->o.ooo_window > back)
+        back = h->o.ooo_window;
+    if (hmax != INT64_MIN && hmax > INT64_MIN + back && hmax - back > mv)
+        mv = hmax - back;
     return mv;
 }
 
@@ -609,6 +614,9 @@ int head_truncate(head *h, int64_t mint)
         pthread_mutex_unlock(&is->mu);
     }
     (void)hi;
+    /* Chunks that straddle mint keep older samples, already in a block. */
+    if (lo < mint)
+        lo = mint;
     atomic_store(&h->mint, lo);
     return rc;
 }

@@ -43,6 +43,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "heron.h"
@@ -257,5 +258,23 @@ typedef struct tsdb_stats {
 } tsdb_stats;
 
 void tsdb_get_stats(tsdb_db *db, tsdb_stats *out);
+
+/* ---- tools (heron tsdb ...) ------------------------------------------------- */
+
+/* Prints the blocks of the database in dir and, for the block named
+ * block_id (NULL: the newest), its series count and the label names, values
+ * and pairs with the highest cardinality (limit lines each). Reads only:
+ * takes no lock, replays no WAL. */
+int tsdb_analyze(const char *dir, const char *block_id, size_t limit,
+                 FILE *out, heron_err *err);
+
+/* Backfills the OpenMetrics (or Prometheus text) file into blocks of
+ * block_range_ms (0: 2h) in dir, like `promtool tsdb create-blocks-from
+ * openmetrics`. Every sample needs a timestamp (seconds, as OpenMetrics
+ * writes them). Samples may come in any order. Errors name the line.
+ * *samples receives the count imported. */
+int tsdb_import_openmetrics(const char *file, const char *dir,
+                            int64_t block_range_ms, uint64_t *samples,
+                            heron_err *err);
 
 #endif
