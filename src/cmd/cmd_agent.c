@@ -4,13 +4,17 @@
  * names (--web.listen-address=:9100, --path.procfs, --path.sysfs,
  * --path.rootfs, --collector.<name> / --no-collector.<name>, ...).
  *
- * Signals are blocked before any thread starts and taken with sigwait.
+ * `heron agent` execs heron-agent (the same command, linked without the
+ * server's libraries) when that binary lies beside heron. Signals are
+ * blocked before any thread starts and taken with sigwait.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "collect/collect.h"
@@ -57,6 +61,32 @@ static void agent_handle(const httpd_request *req, httpd_response *resp, void *a
     httpd_reply_text(resp, 404, "404 page not found\n");
 }
 
+/* Hands over to the heron-agent binary beside this one, when there is one
+ * and we are not it: it is the same command linked with only what the
+ * agent needs, so a node pays no resident memory for the server's
+ * libraries. Returns only when there is nothing to hand over to (or the
+ * exec failed); the agent then runs in this process. */
+static void agent_exec_slim(int argc, char **argv)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - sizeof "heron-agent");
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash || strcmp(slash + 1, "heron-agent") == 0)
+        return;
+    strcpy(slash + 1, "heron-agent");
+    if (access(self, X_OK) != 0)
+        return;
+    char *args[argc + 2];
+    args[0] = self;
+    for (int i = 0; i < argc; i++)
+        args[i + 1] = argv[i];
+    args[argc + 1] = NULL;
+    execv(self, args);
+}
+
 /* Splits a comma-separated flag value in place into out[0..*n). */
 static int agent_split(char *s, char **out, size_t *n)
 {
@@ -85,6 +115,7 @@ static const struct {
 
 int cmd_agent(int argc, char **argv)
 {
+    agent_exec_slim(argc, argv);
     const char *listen = ":9100", *telemetry = "/metrics";
     const char *log_level = "info", *log_format = "logfmt";
     const char *names = "", *pids = "";
@@ -186,6 +217,9 @@ int cmd_agent(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Each libmicrohttpd connection thread would get a malloc arena of
+     * its own; one is plenty for a scrape at a time and keeps RSS low. */
+    mallopt(M_ARENA_MAX, 1);
     rc = 1;
     agent a = {.telemetry_path = telemetry};
     collect_set *set = NULL;

@@ -99,6 +99,8 @@ static void cg_read_group(cg_walk *w, const char *rel, cg_row *r)
     /* working set = usage - inactive_file, as cAdvisor computes it */
     double inactive = r->v[CG_MEM_WORKING_SET];
     r->has &= ~(1u << CG_MEM_WORKING_SET);
+    if (!*rel)
+        return; /* the root group has no memory.current or memory.max */
     double usage;
     if (collect_read_double(&usage, w->base, "%smemory.current", rel) == 0) {
         cg_set(r, CG_MEM_USAGE, usage);

@@ -18,10 +18,11 @@
  * samples (and marks the collector failed); it never crashes or aborts the
  * scrape.
  *
- * Blocking: statfs runs in a worker thread; a mount that does not answer
- * within cfg->fs_timeout_ms is reported with node_filesystem_device_error 1
- * and skipped until its stuck statfs returns, so a hung NFS server never
- * stalls a scrape.
+ * Blocking: statfs of network and FUSE filesystems (anything but a list of
+ * local types that answer from memory) runs in worker threads; a mount that
+ * does not answer within cfg->fs_timeout_ms is reported with
+ * node_filesystem_device_error 1 and skipped until its stuck statfs
+ * returns, so a hung NFS server never stalls a scrape.
  *
  * NVML: libnvidia-ml is opened with dlopen at registration (path: cfg->
  * nvml_library, else $HERON_NVML_LIBRARY, else "libnvidia-ml.so.1"). If it

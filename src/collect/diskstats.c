@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect/module.h"
 
@@ -59,12 +60,12 @@ static const disk_series disk_table[] = {
 
 typedef struct disk_state {
     regex_t exclude;
+    int udev; /* <rootfs>/run/udev/data existed at start */
 } disk_state;
 
 static int disk_init(const collect_config *cfg, collect_paths *paths,
                      void **state, heron_err *err)
 {
-    (void)paths;
     disk_state *st = malloc(sizeof *st);
     if (!st)
         return HERON_ENOMEM;
@@ -75,6 +76,11 @@ static int disk_init(const collect_config *cfg, collect_paths *paths,
         free(st);
         return rc;
     }
+    /* Without udev's database there is nothing to look up per device (and
+     * no point in failing an open per device per scrape). */
+    char dir[4096];
+    st->udev = collect_path(dir, sizeof dir, paths->rootfs, "run/udev/data") == 0 &&
+               access(dir, X_OK) == 0;
     *state = st;
     return 0;
 }
@@ -119,7 +125,7 @@ static const char *const disk_udev_keys[5] = {
     "E:ID_MODEL=", "E:ID_PATH=", "E:ID_REVISION=", "E:ID_SERIAL_SHORT=",
     "E:ID_WWN="};
 
-static void disk_emit_info(heron_sink *s, collect_paths *p,
+static void disk_emit_info(heron_sink *s, collect_paths *p, int udev,
                            const disk_row *rows, size_t count, buf *scratch)
 {
     static const char *const labels[] = {"device", "major", "minor", "model",
@@ -130,7 +136,7 @@ static void disk_emit_info(heron_sink *s, collect_paths *p,
                       NULL, labels);
     for (size_t i = 0; i < count; i++) {
         const char *v[5] = {"", "", "", "", ""};
-        if (collect_read(scratch, p->rootfs, "run/udev/data/b%s:%s",
+        if (udev && collect_read(scratch, p->rootfs, "run/udev/data/b%s:%s",
                          rows[i].major, rows[i].minor) == 0) {
             char *cur = scratch->data, *line;
             while ((line = collect_next_line(&cur)))
@@ -189,7 +195,7 @@ static int disk_collect(heron_sink *s, collect_paths *p, void *state,
                                  rows[i].v[ds->field] * ds->scale);
     }
     if (count)
-        disk_emit_info(s, p, rows, count, scratch);
+        disk_emit_info(s, p, st->udev, rows, count, scratch);
     free(rows);
     return rc;
 }

@@ -4,8 +4,10 @@
  * table of <procfs>/1/mounts (else <procfs>/mounts) and statfs(2) of
  * <rootfs>/<mountpoint>.
  *
- * statfs never runs on the scraping thread. Each scrape hands the mount
- * points as one job to a pool of worker threads and waits for the answers;
+ * statfs of a filesystem that may wait on a server or a device (nfs, cifs,
+ * fuse, ... anything not in fs_local_types) never runs on the scraping
+ * thread. Each scrape hands those mount points as one job to a pool of
+ * worker threads and waits for the answers;
  * when no answer comes for fs_timeout_ms, the mounts in flight are marked
  * stuck and the job goes back to the pool with a fresh thread for the rest.
  * A stuck mount is reported with node_filesystem_device_error 1 and not
@@ -63,8 +65,28 @@ typedef struct fs_mount {
     char *device, *mountpoint, *fstype;
     int readonly;
     int stuck;           /* skipped: an earlier statfs has not returned */
-    size_t job_index;
+    int local;           /* statted inline: the result is in st/failed */
+    int failed;
+    struct statfs st;
+    size_t job_index;    /* otherwise: its slot in the job */
 } fs_mount;
+
+/* Filesystems whose statfs answers from memory without waiting on a
+ * device or a server: they are statted on the scraping thread, which
+ * saves two thread hand-offs per scrape. Everything else (nfs, cifs,
+ * fuse, ceph, ... and any type not listed) goes to the workers. */
+static const char *const fs_local_types[] = {
+    "ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "vfat", "msdos",
+    "exfat", "ntfs", "ntfs3", "f2fs", "jfs", "reiserfs", "hfsplus", "devtmpfs",
+    "squashfs", "iso9660", "udf", "nilfs2", "erofs", NULL};
+
+static int fs_is_local(const char *fstype)
+{
+    for (const char *const *t = fs_local_types; *t; t++)
+        if (strcmp(*t, fstype) == 0)
+            return 1;
+    return 0;
+}
 
 static void fs_job_unref(fs_job *job)
 {
@@ -311,7 +333,7 @@ static void fs_run_job(fs_state *st, fs_job *job, fs_mount *mounts,
                 continue;
             job->res[i].failed = -1; /* stuck marker, until done */
             for (size_t m = 0; m < nmounts; m++)
-                if (!mounts[m].stuck && mounts[m].job_index == i) {
+                if (!mounts[m].stuck && !mounts[m].local && mounts[m].job_index == i) {
                     newly_stuck[k] = mounts[m].mountpoint;
                     newly_idx[k++] = i;
                 }
@@ -327,7 +349,7 @@ static void fs_run_job(fs_state *st, fs_job *job, fs_mount *mounts,
     }
     job->closed = 1;
     for (size_t m = 0; m < nmounts; m++) {
-        if (mounts[m].stuck)
+        if (mounts[m].stuck || mounts[m].local)
             continue;
         fs_result *r = &job->res[mounts[m].job_index];
         if (!r->done)
@@ -467,6 +489,17 @@ static double fs_value(const struct statfs *sf, int which)
     }
 }
 
+/* The statfs answer for m, or NULL when there is none (error, stuck). */
+static const struct statfs *fs_answer(const fs_mount *m, const fs_job *job)
+{
+    if (m->stuck)
+        return NULL;
+    if (m->local)
+        return m->failed ? NULL : &m->st;
+    const fs_result *r = &job->res[m->job_index];
+    return r->failed ? NULL : &r->st;
+}
+
 static void fs_emit(heron_sink *s, const fs_mount *m, size_t n,
                     const fs_job *job)
 {
@@ -476,8 +509,7 @@ static void fs_emit(heron_sink *s, const fs_mount *m, size_t n,
                       "1 when statfs of the mount failed or timed out.", NULL,
                       labels);
     for (size_t i = 0; i < n; i++)
-        heron_sink_value(s, FS_LABELS(m[i]),
-                         m[i].stuck || job->res[m[i].job_index].failed);
+        heron_sink_value(s, FS_LABELS(m[i]), fs_answer(&m[i], job) == NULL);
     heron_sink_family(s, HERON_GAUGE, "node_filesystem_readonly",
                       "1 when the filesystem is mounted read-only.", NULL, labels);
     for (size_t i = 0; i < n; i++)
@@ -486,9 +518,9 @@ static void fs_emit(heron_sink *s, const fs_mount *m, size_t n,
         heron_sink_family(s, HERON_GAUGE, fs_table[t].name, fs_table[t].help,
                           NULL, labels);
         for (size_t i = 0; i < n; i++) {
-            const fs_result *r = &job->res[m[i].job_index];
-            if (!m[i].stuck && !r->failed)
-                heron_sink_value(s, FS_LABELS(m[i]), fs_value(&r->st, t));
+            const struct statfs *sf = fs_answer(&m[i], job);
+            if (sf)
+                heron_sink_value(s, FS_LABELS(m[i]), fs_value(sf, t));
         }
     }
 #undef FS_LABELS
@@ -516,12 +548,20 @@ static int fs_collect(heron_sink *s, collect_paths *p, void *state,
             continue;
         }
         char path[4096];
-        mounts[i].job_index = job->n;
         if (collect_path(path, sizeof path, p->rootfs, "%s",
-                         mounts[i].mountpoint + 1) != 0 ||
-            !(job->paths[job->n] = strdup(path))) {
+                         mounts[i].mountpoint + 1) != 0) {
             mounts[i].stuck = 1;
             rc = HERON_ERANGE;
+            continue;
+        }
+        if ((mounts[i].local = fs_is_local(mounts[i].fstype))) {
+            mounts[i].failed = collect_fs_statfs(path, &mounts[i].st) != 0;
+            continue;
+        }
+        mounts[i].job_index = job->n;
+        if (!(job->paths[job->n] = strdup(path))) {
+            mounts[i].stuck = 1;
+            rc = HERON_ENOMEM;
             continue;
         }
         job->n++;

@@ -4,12 +4,34 @@
  * <sysfs>/devices/system/clocksource/clocksource<N>/.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collect/module.h"
 #include "core/hclock.h"
 
-static void time_clocksources(heron_sink *s, collect_paths *p, buf *scratch)
+/* Counts the clock source devices once: they do not come and go. */
+static int time_init(const collect_config *cfg, collect_paths *paths,
+                     void **state, heron_err *err)
+{
+    (void)cfg, (void)err;
+    int *devices = malloc(sizeof *devices);
+    if (!devices)
+        return HERON_ENOMEM;
+    for (*devices = 0; *devices < 64; ++*devices) {
+        char dir[4096];
+        if (collect_path(dir, sizeof dir, paths->sysfs,
+                         "devices/system/clocksource/clocksource%d", *devices) != 0 ||
+            access(dir, X_OK) != 0)
+            break;
+    }
+    *state = devices;
+    return 0;
+}
+
+static void time_clocksources(heron_sink *s, collect_paths *p, int devices,
+                              buf *scratch)
 {
     static const char *const labels[] = {"clocksource", "device", NULL};
     static const char *const files[2] = {"available_clocksource",
@@ -19,18 +41,14 @@ static void time_clocksources(heron_sink *s, collect_paths *p, buf *scratch)
     static const char *const helps[2] = {
         "Clock sources the kernel can use, as labels.",
         "The clock source the kernel uses, as labels."};
-    int devices = 64; /* lowered to the first device that is missing */
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && devices > 0; k++) {
+        heron_sink_family(s, HERON_GAUGE, names[k], helps[k], NULL, labels);
         for (int dev = 0; dev < devices; dev++) {
             char rel[128], devname[16];
             snprintf(rel, sizeof rel, "devices/system/clocksource/clocksource%d/%s",
                      dev, files[k]);
-            if (collect_read_kept(scratch, p, p->sysfs, rel) != 0) {
-                devices = dev;
-                break;
-            }
-            if (dev == 0)
-                heron_sink_family(s, HERON_GAUGE, names[k], helps[k], NULL, labels);
+            if (collect_read_kept(scratch, p, p->sysfs, rel) != 0)
+                continue;
             snprintf(devname, sizeof devname, "%d", dev);
             char *f[32];
             size_t nf = collect_fields(scratch->data, f, 32);
@@ -43,7 +61,6 @@ static void time_clocksources(heron_sink *s, collect_paths *p, buf *scratch)
 static int time_collect(heron_sink *s, collect_paths *p, void *state,
                         buf *scratch)
 {
-    (void)state;
     int64_t ns = hclock_wall_ns();
     heron_sink_family(s, HERON_GAUGE, "node_time_seconds",
                       "The node's wall clock, in seconds since the epoch.",
@@ -60,9 +77,10 @@ static int time_collect(heron_sink *s, collect_paths *p, void *state,
         heron_sink_value(s, (const char *const[]){tm.tm_zone ? tm.tm_zone : "", NULL},
                          (double)tm.tm_gmtoff);
     }
-    time_clocksources(s, p, scratch);
+    time_clocksources(s, p, *(int *)state, scratch);
     return 0;
 }
 
 const collect_module collect_time_module = {
-    .name = "time", .bit = COLLECT_TIME, .collect = time_collect};
+    .name = "time", .bit = COLLECT_TIME, .init = time_init,
+    .collect = time_collect, .free = free};

@@ -153,7 +153,7 @@ static void test_filesystem(void **state)
     tu_expo e;
     scrape("basic", &(collect_config){.enabled = COLLECT_FILESYSTEM}, &e);
     /* /proc, /run and cgroup2 are excluded; the duplicate / counts once */
-    assert_int_equal(count_samples(&e, "node_filesystem_device_error"), 4);
+    assert_int_equal(count_samples(&e, "node_filesystem_device_error"), 5);
     assert_value(&e, "node_filesystem_device_error", FS("/dev/vda", "ext4", "/"), 0);
     assert_value(&e, "node_filesystem_readonly", FS("/dev/vda", "ext4", "/"), 0);
     assert_value(&e, "node_filesystem_readonly", FS("/dev/sdb1", "xfs", "/data/my disk"), 1);
@@ -166,6 +166,7 @@ static void test_filesystem(void **state)
     assert_value(&e, "node_filesystem_device_error", FS("/dev/sdc1", "ext4", "/missing"), 1);
     assert_absent(&e, "node_filesystem_size_bytes", FS("/dev/sdc1", "ext4", "/missing"));
     assert_value(&e, "node_filesystem_device_error", FS("server:/export", "nfs4", "/nfs"), 0);
+    assert_value(&e, "node_filesystem_device_error", FS("//server/share", "cifs", "/smb"), 0);
     tu_expo_free(&e);
 }
 
@@ -175,7 +176,7 @@ static void test_filesystem_exclude_flags(void **state)
     tu_expo e;
     scrape("basic", &(collect_config){.enabled = COLLECT_FILESYSTEM,
                                       .fs_mount_points_exclude = "^/(data|missing)",
-                                      .fs_types_exclude = "^(nfs4|proc|tmpfs|cgroup2)$"},
+                                      .fs_types_exclude = "^(nfs4|cifs|proc|tmpfs|cgroup2)$"},
            &e);
     assert_int_equal(count_samples(&e, "node_filesystem_device_error"), 1);
     assert_value(&e, "node_filesystem_readonly", FS("/dev/vda", "ext4", "/"), 0);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -89,6 +90,153 @@ int tu_http_get(int port, const char *path, buf *body)
     if (sep && sscanf(raw.data, "HTTP/%*s %d", &status) == 1)
         buf_append(body, sep + 4, raw.len - (size_t)(sep + 4 - raw.data));
     buf_free(&raw);
+    if (!body->data)
+        buf_puts(body, "");
+    return status;
+}
+
+void tu_conn_init(tu_conn *c, int port)
+{
+    c->fd = -1;
+    c->port = port;
+    buf_init(&c->in, 0);
+}
+
+void tu_conn_close(tu_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    buf_free(&c->in);
+}
+
+/* Reads more bytes into c->in; 0, or -1 at EOF or error. */
+static int tu_conn_fill(tu_conn *c)
+{
+    char chunk[16384];
+    ssize_t r = read(c->fd, chunk, sizeof chunk);
+    if (r <= 0)
+        return -1;
+    return buf_append(&c->in, chunk, (size_t)r) == 0 ? 0 : -1;
+}
+
+/* Moves the first n bytes of c->in to out (if not NULL). */
+static void tu_conn_take(tu_conn *c, size_t n, buf *out)
+{
+    if (out)
+        buf_append(out, c->in.data, n);
+    memmove(c->in.data, c->in.data + n, c->in.len - n);
+    c->in.len -= n;
+    c->in.data[c->in.len] = '\0';
+}
+
+/* Index just past the next CRLF in c->in, reading as needed; 0 on EOF. */
+static size_t tu_conn_line(tu_conn *c)
+{
+    for (int i = 0; i < 100000; i++) {
+        char *crlf = c->in.data ? strstr(c->in.data, "\r\n") : NULL;
+        if (crlf)
+            return (size_t)(crlf - c->in.data) + 2;
+        if (tu_conn_fill(c) != 0)
+            return 0;
+    }
+    return 0;
+}
+
+static int tu_conn_exactly(tu_conn *c, size_t n, buf *out)
+{
+    while (c->in.len < n)
+        if (tu_conn_fill(c) != 0)
+            return -1;
+    tu_conn_take(c, n, out);
+    return 0;
+}
+
+static int tu_conn_once(tu_conn *c, const char *path, const char *encoding, buf *body)
+{
+    if (c->fd < 0) {
+        c->fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct timeval tv = {.tv_sec = 30};
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0)
+            return -1;
+        buf_reset(&c->in);
+    }
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n%s%s%s\r\n",
+                     path, encoding ? "Accept-Encoding: " : "", encoding ? encoding : "",
+                     encoding ? "\r\n" : "");
+    if (write(c->fd, req, (size_t)n) != n)
+        return -1;
+    int status = -1, chunked = 0, close_after = 0;
+    long length = -1;
+    for (int line = 0;; line++) {
+        size_t end = tu_conn_line(c);
+        if (end == 0)
+            return -1;
+        if (end == 2) {
+            tu_conn_take(c, 2, NULL);
+            break;
+        }
+        c->in.data[end - 2] = '\0';
+        const char *h = c->in.data;
+        if (line == 0)
+            sscanf(h, "HTTP/%*s %d", &status);
+        else if (strncasecmp(h, "Content-Length:", 15) == 0)
+            length = strtol(h + 15, NULL, 10);
+        else if (strncasecmp(h, "Transfer-Encoding:", 18) == 0 && strstr(h, "chunked"))
+            chunked = 1;
+        else if (strncasecmp(h, "Connection:", 11) == 0 && strstr(h, "close"))
+            close_after = 1;
+        c->in.data[end - 2] = '\r';
+        tu_conn_take(c, end, NULL);
+    }
+    if (chunked) {
+        for (int i = 0; i < 1000000; i++) {
+            size_t end = tu_conn_line(c);
+            if (end == 0)
+                return -1;
+            long size = strtol(c->in.data, NULL, 16);
+            tu_conn_take(c, end, NULL);
+            if (size == 0) {
+                end = tu_conn_line(c); /* the empty trailer line */
+                if (end)
+                    tu_conn_take(c, end, NULL);
+                break;
+            }
+            if (tu_conn_exactly(c, (size_t)size, body) != 0 || tu_conn_exactly(c, 2, NULL) != 0)
+                return -1;
+        }
+    } else if (length >= 0) {
+        if (tu_conn_exactly(c, (size_t)length, body) != 0)
+            return -1;
+    } else {
+        while (tu_conn_fill(c) == 0) {
+        }
+        tu_conn_take(c, c->in.len, body);
+        close_after = 1;
+    }
+    if (close_after) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    return status;
+}
+
+int tu_conn_get(tu_conn *c, const char *path, const char *encoding, buf *body)
+{
+    buf_reset(body);
+    int status = tu_conn_once(c, path, encoding, body);
+    if (status < 0) { /* the server may have closed a kept-alive connection */
+        if (c->fd >= 0)
+            close(c->fd);
+        c->fd = -1;
+        buf_reset(body);
+        status = tu_conn_once(c, path, encoding, body);
+    }
     if (!body->data)
         buf_puts(body, "");
     return status;

@@ -30,6 +30,20 @@ int tu_wait_http(int port, const char *path, int attempts);
  * HTTP status, or -1 when nothing came back. */
 int tu_http_get(int port, const char *path, buf *body);
 
+/* A kept-alive HTTP/1.1 connection, as Prometheus scrapes: GET path with
+ * an optional Accept-Encoding (e.g. "gzip"; the body is then returned as
+ * it came, undecoded). Handles Content-Length and chunked bodies and
+ * reconnects when the server closed. Returns the status or -1. */
+typedef struct tu_conn {
+    int fd;   /* -1 until connected */
+    int port;
+    buf in;   /* bytes read but not yet consumed */
+} tu_conn;
+
+void tu_conn_init(tu_conn *c, int port);
+int tu_conn_get(tu_conn *c, const char *path, const char *encoding, buf *body);
+void tu_conn_close(tu_conn *c);
+
 /* SIGTERM, then SIGKILL after 5 s; reaps the child. */
 void tu_stop(pid_t pid);
 
