@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
+#include "cmd/server_query.h"
 #include "collect/collect.h"
 #include "core/flags.h"
 #include "core/hlog.h"
@@ -29,6 +30,7 @@ typedef struct server_flags {
     int64_t query_max_samples;
     int64_t lookback_delta_ms;
     int enable_admin_api;
+    int enable_remote_write;
     int enable_lifecycle;
     const char *log_level;
     const char *log_format;
@@ -93,6 +95,7 @@ int cmd_server(int argc, char **argv)
         {"query.max-samples", FLAG_INT, &f.query_max_samples, "Maximum number of samples a single query can load into memory."},
         {"query.lookback-delta", FLAG_DURATION, &f.lookback_delta_ms, "How far back to look for samples of an instant vector selector."},
         {"web.enable-admin-api", FLAG_BOOL, &f.enable_admin_api, "Enable API endpoints for admin control actions."},
+        {"web.enable-remote-write-receiver", FLAG_BOOL, &f.enable_remote_write, "Enable the remote_write receiver on /api/v1/write."},
         {"web.enable-lifecycle", FLAG_BOOL, &f.enable_lifecycle, "Enable shutdown and reload via HTTP request."},
         {"log.level", FLAG_STRING, &f.log_level, "Only log messages with the given severity or above: debug, info, warn, error."},
         {"log.format", FLAG_STRING, &f.log_format, "Output format of log messages: logfmt, json."},
@@ -137,8 +140,26 @@ int cmd_server(int argc, char **argv)
         hlog(HLOG_ERROR, "server", "cannot register self-metrics", "err", err.msg, NULL);
         return 1;
     }
+    server_query *query;
+    server_query_opts qo = {
+        .tsdb_path = f.tsdb_path,
+        .retention_ms = f.retention_time_ms,
+        .retention_bytes = f.retention_size,
+        .query_timeout_ms = f.query_timeout_ms,
+        .query_max_samples = f.query_max_samples,
+        .lookback_delta_ms = f.lookback_delta_ms,
+        .enable_admin_api = f.enable_admin_api,
+        .enable_remote_write = f.enable_remote_write,
+        .flags = specs,
+        .registry = reg,
+    };
+    if (server_query_start(&qo, &query, &err) != 0) {
+        hlog(HLOG_ERROR, "server", "cannot open storage", "err", err.msg, NULL);
+        return 1;
+    }
     http_server *http;
     http_server_opts opts = {
+        .routes = server_query_routes(query),
         .listen_address = f.listen_address,
         .registry = reg,
         .enable_lifecycle = f.enable_lifecycle,
@@ -146,6 +167,7 @@ int cmd_server(int argc, char **argv)
     };
     if (http_server_start(&opts, &http, &err) != 0) {
         hlog(HLOG_ERROR, "server", "cannot start HTTP server", "err", err.msg, NULL);
+        server_query_stop(query);
         return 1;
     }
     char port[16];
@@ -166,6 +188,7 @@ int cmd_server(int argc, char **argv)
         break;
     }
     http_server_stop(http);
+    server_query_stop(query);
     collect_free(host);
     hlog(HLOG_INFO, "server", "see you next time!", NULL);
     return 0;

@@ -40,6 +40,26 @@ const char *httpd_query(const httpd_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct query_each {
+    httpd_arg_fn fn;
+    void *arg;
+} query_each;
+
+static enum MHD_Result query_each_cb(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    (void)kind;
+    query_each *q = cls;
+    q->fn(q->arg, key, value);
+    return MHD_YES;
+}
+
+void httpd_query_each(const httpd_request *req, httpd_arg_fn fn, void *arg)
+{
+    query_each q = {fn, arg};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_each_cb, &q);
+}
+
 const char *httpd_body(const httpd_request *req, size_t *len)
 {
     *len = req->body.len;

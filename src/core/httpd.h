@@ -44,6 +44,10 @@ const char *httpd_header(const httpd_request *req, const char *name);
 /* A URL query argument, or NULL. */
 const char *httpd_query(const httpd_request *req, const char *name);
 const char *httpd_body(const httpd_request *req, size_t *len);
+/* Calls fn for every URL query argument in order, repeated names included
+ * (value may be NULL for a bare `?name`). */
+typedef void (*httpd_arg_fn)(void *arg, const char *name, const char *value);
+void httpd_query_each(const httpd_request *req, httpd_arg_fn fn, void *arg);
 
 /* Adds a response header; names and values must outlive the response. */
 void httpd_add_header(httpd_response *resp, const char *name, const char *value);

@@ -53,11 +53,19 @@ static void route_quit(const httpd_request *req, httpd_response *resp, void *arg
     resp->after_sent_arg = s->opts.quit_arg;
 }
 
+/* An exact path, else the first route whose path ends in '*' and is a
+ * prefix of the request's (e.g. "/api/v1/label/" followed by a star). */
 static const http_route *find_route(const http_server *s, const char *path)
 {
     for (size_t i = 0; i < s->route_count; i++)
         if (strcmp(s->routes[i].path, path) == 0)
             return &s->routes[i];
+    for (size_t i = 0; i < s->route_count; i++) {
+        size_t n = strlen(s->routes[i].path);
+        if (n && s->routes[i].path[n - 1] == '*' &&
+            strncmp(s->routes[i].path, path, n - 1) == 0)
+            return &s->routes[i];
+    }
     return NULL;
 }
 

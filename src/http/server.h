@@ -18,7 +18,7 @@ typedef void (*http_route_fn)(const httpd_request *req, httpd_response *resp,
                               void *arg);
 
 typedef struct http_route {
-    const char *path;   /* exact path */
+    const char *path;   /* exact path, or a prefix ending in '*' */
     http_route_fn fn;
     void *arg;
 } http_route;
