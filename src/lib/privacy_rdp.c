@@ -104,10 +104,13 @@ static double rdp_sg_log_a_int(double q, double sigma, double alpha)
     return rdp_log1p_scaled(rdp_lsum_value(&acc), acc.m);
 }
 
-/* (1−q)^α − 1 + αq ≥ 0, without cancellation for small q. */
+/* (1−q)^α − 1 + αq ≥ 0. For αq < 1/2 by the series Σ_{k≥2} C(α,k)(−q)^k,
+ * whose terms shrink at least sixfold each (the direct form would cancel);
+ * for αq ≥ 1/2 directly: the result is then above 0.1 and the series
+ * would alternate through huge terms. */
 static double rdp_pow_minus_linear(double q, double alpha)
 {
-    if (q >= 0.5)
+    if (alpha * q >= 0.5)
         return expm1(alpha * log1p(-q)) + alpha * q;
     double t = alpha * (alpha - 1) / 2 * q * q, sum = t;
     for (int k = 2; k < 4096 && fabs(t) > 1e-18 * fabs(sum); k++) {

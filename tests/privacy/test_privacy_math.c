@@ -173,6 +173,34 @@ static void test_stability(void **state)
     assert_true(isfinite(eps) && eps > 0);
 }
 
+/* Large fractional orders sit between their integer neighbours and below
+ * the plain Gaussian (a regression: the (1−q)^α − 1 + αq series once
+ * cancelled catastrophically when αq was large). */
+static void test_large_fractional_orders(void **state)
+{
+    (void)state;
+    const double qs[] = {0.1, 0.3, 0.49, 0.7};
+    const double sigmas[] = {2, 30, 1000};
+    const double orders[] = {20.5, 100.5, 256.5, 1000.5};
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 3; b++)
+            for (size_t c = 0; c < 4; c++) {
+                double lo, mid, hi, q = qs[a], s = sigmas[b], o = orders[c];
+                assert_int_equal(heron_rdp_subsampled_gaussian(q, s, o - 0.5,
+                                                               &lo, NULL), 0);
+                assert_int_equal(heron_rdp_subsampled_gaussian(q, s, o, &mid,
+                                                               NULL), 0);
+                assert_int_equal(heron_rdp_subsampled_gaussian(q, s, o + 0.5,
+                                                               &hi, NULL), 0);
+                if (!(lo <= mid * (1 + 1e-9) && mid <= hi * (1 + 1e-9) &&
+                      mid <= o / (2 * s * s))) {
+                    print_error("q=%g sigma=%g order %g: %.17g %.17g %.17g\n",
+                                q, s, o, lo, mid, hi);
+                    fail();
+                }
+            }
+}
+
 static void test_orders(void **state)
 {
     (void)state;
@@ -495,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_pure_conventions),
         cmocka_unit_test(test_published_values),
         cmocka_unit_test(test_stability),
+        cmocka_unit_test(test_large_fractional_orders),
         cmocka_unit_test(test_orders),
         cmocka_unit_test(test_conversions),
         cmocka_unit_test(test_delta_inverts_epsilon),
