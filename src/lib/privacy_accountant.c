@@ -36,42 +36,15 @@ struct heron_privacy_accountant {
     acct_slot slots[ACCT_SLOTS];
 };
 
-static const char *const acct_kind_names[] = {
-    [HERON_PRIVACY_GAUSSIAN] = "gaussian",
-    [HERON_PRIVACY_SUBSAMPLED_GAUSSIAN] = "subsampled_gaussian",
-    [HERON_PRIVACY_LAPLACE] = "laplace",
-};
-
-const char *heron_privacy_kind_name(heron_privacy_kind kind)
-{
-    if ((unsigned)kind < sizeof acct_kind_names / sizeof *acct_kind_names)
-        return acct_kind_names[kind];
-    return "unknown";
-}
-
-int heron_privacy_kind_parse(const char *name, heron_privacy_kind *out,
-                             heron_err *err)
-{
-    for (size_t i = 0;
-         name && i < sizeof acct_kind_names / sizeof *acct_kind_names; i++)
-        if (strcmp(name, acct_kind_names[i]) == 0) {
-            *out = (heron_privacy_kind)i;
-            return 0;
-        }
-    return err_set(err, HERON_EINVAL,
-                   "mechanism \"%s\": want gaussian, subsampled_gaussian or "
-                   "laplace", name ? name : "(null)");
-}
-
 int heron_privacy_mechanism_check(const heron_privacy_mechanism *m,
                                   heron_err *err)
 {
     if (!m)
         return err_set(err, HERON_EINVAL, "mechanism: NULL");
-    const char *what = heron_privacy_kind_name(m->kind);
-    if (strcmp(what, "unknown") == 0)
+    if ((unsigned)m->kind > HERON_PRIVACY_LAPLACE)
         return err_set(err, HERON_EINVAL, "mechanism: unknown kind %d",
                        (int)m->kind);
+    const char *what = heron_privacy_kind_name(m->kind);
     const char *noise = m->kind == HERON_PRIVACY_LAPLACE ? "scale b"
                                                          : "noise multiplier";
     if (!(m->noise > 0) || isinf(m->noise))

@@ -7,43 +7,15 @@
  * orders whose value is NaN never win. Pure functions; thread-safe.
  */
 #include <math.h>
-#include <string.h>
 
 #include "core/err.h"
 #include "heron.h"
 
-static const char *const convert_names[] = {
-    [HERON_PRIVACY_IMPROVED] = "improved",
-    [HERON_PRIVACY_CLASSIC] = "classic",
-    [HERON_PRIVACY_OPACUS] = "opacus",
-};
-
-const char *heron_privacy_conversion_name(heron_privacy_conversion conv)
-{
-    if ((unsigned)conv < sizeof convert_names / sizeof *convert_names)
-        return convert_names[conv];
-    return "unknown";
-}
-
-int heron_privacy_conversion_parse(const char *name,
-                                   heron_privacy_conversion *out,
-                                   heron_err *err)
-{
-    for (size_t i = 0; name && i < sizeof convert_names / sizeof *convert_names;
-         i++)
-        if (strcmp(name, convert_names[i]) == 0) {
-            *out = (heron_privacy_conversion)i;
-            return 0;
-        }
-    return err_set(err, HERON_EINVAL,
-                   "conversion \"%s\": want improved, classic or opacus",
-                   name ? name : "(null)");
-}
-
-/* ε at one order; r ≥ 0 (possibly +inf), α ≥ 1 (possibly +inf). */
+/* ε at one order for target = {δ, log δ}; r ≥ 0 and α ≥ 1, either +inf. */
 static double convert_eps_at(heron_privacy_conversion conv, double alpha,
-                             double r, double delta, double logdelta)
+                             double r, const double *target)
 {
+    double delta = target[0], logdelta = target[1];
     if (isinf(r))
         return INFINITY;
     if (conv == HERON_PRIVACY_IMPROVED && delta * delta + expm1(-r) > 0)
@@ -60,10 +32,11 @@ static double convert_eps_at(heron_privacy_conversion conv, double alpha,
            log((alpha - 1) / alpha);
 }
 
-/* log δ at one order for a given ε. */
+/* log δ at one order for target = {ε}. */
 static double convert_logdelta_at(heron_privacy_conversion conv, double alpha,
-                                  double r, double eps)
+                                  double r, const double *target)
 {
+    double eps = target[0];
     double kl = 0; /* improved: δ ≤ √(1 − e^−r) */
     if (conv == HERON_PRIVACY_IMPROVED)
         kl = r == 0 ? -INFINITY : isinf(r) ? 0 : 0.5 * log(-expm1(-r));
@@ -76,6 +49,28 @@ static double convert_logdelta_at(heron_privacy_conversion conv, double alpha,
                    ? (alpha - 1) * (r - eps)
                    : (alpha - 1) * (r - eps + log1p(-1 / alpha)) - log(alpha);
     return fmin(b, kl);
+}
+
+typedef double (*convert_at_fn)(heron_privacy_conversion conv, double alpha,
+                                double r, const double *target);
+
+/* The minimum of at() over the curve and the first order attaining it
+ * (+inf at orders[0] if nothing is smaller; NaN never wins). */
+static double convert_min(const double *orders, const double *rdp, size_t n,
+                          heron_privacy_conversion conv, convert_at_fn at,
+                          const double *target, double *order)
+{
+    double best = INFINITY, best_order = orders[0];
+    for (size_t i = 0; i < n; i++) {
+        double v = at(conv, orders[i], rdp[i], target);
+        if (v < best) {
+            best = v;
+            best_order = orders[i];
+        }
+    }
+    if (order)
+        *order = best_order;
+    return best;
 }
 
 static int convert_check(const double *orders, const double *rdp, size_t n,
@@ -109,21 +104,9 @@ int heron_rdp_epsilon(const double *orders, const double *rdp, size_t n,
     if (!(delta > 0 && delta < 1))
         return err_set(err, HERON_EINVAL,
                        "delta %.17g must be in (0, 1)", delta);
-    double logdelta = log(delta), best = NAN, best_order = orders[0];
-    for (size_t i = 0; i < n; i++) {
-        double e = convert_eps_at(conv, orders[i], rdp[i], delta, logdelta);
-        if (!isnan(e) && (isnan(best) || e < best)) {
-            best = e;
-            best_order = orders[i];
-        }
-    }
-    if (isnan(best))
-        best = INFINITY;
-    if (conv == HERON_PRIVACY_IMPROVED && best < 0)
-        best = 0;
-    *epsilon = best;
-    if (order)
-        *order = best_order;
+    const double target[2] = {delta, log(delta)};
+    double e = convert_min(orders, rdp, n, conv, convert_eps_at, target, order);
+    *epsilon = conv == HERON_PRIVACY_IMPROVED && e < 0 ? 0 : e;
     return 0;
 }
 
@@ -137,16 +120,9 @@ int heron_rdp_delta(const double *orders, const double *rdp, size_t n,
     if (!(epsilon >= 0) || isinf(epsilon))
         return err_set(err, HERON_EINVAL,
                        "epsilon %.17g must be finite and >= 0", epsilon);
-    double best = INFINITY, best_order = orders[0];
-    for (size_t i = 0; i < n; i++) {
-        double l = convert_logdelta_at(conv, orders[i], rdp[i], epsilon);
-        if (l < best) {
-            best = l;
-            best_order = orders[i];
-        }
-    }
-    *delta = best >= 0 ? 1 : exp(best);
-    if (order)
-        *order = best_order;
+    const double target[1] = {epsilon};
+    double l = convert_min(orders, rdp, n, conv, convert_logdelta_at, target,
+                           order);
+    *delta = l >= 0 ? 1 : exp(l);
     return 0;
 }
