@@ -360,7 +360,7 @@ static void nvml_emit(heron_sink *s, const nvml_state *st, const gpu_sample *g,
                       size_t n)
 {
     static const char *const labels[] = {"gpu", "uuid", "name", NULL};
-    heron_sink_family(s, HERON_GAUGE, "nvidia_gpu_count", "GPUs NVML reports.",
+    heron_sink_family(s, HERON_GAUGE, "nvidia_gpu_num_devices", "GPUs NVML reports.",
                       NULL, NULL);
     heron_sink_value(s, NULL, (double)n);
     static const char *const info_labels[] = {"gpu", "uuid", "name",

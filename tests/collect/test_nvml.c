@@ -75,7 +75,7 @@ static void test_fake_gpus(void **state)
     tu_expo e;
     assert_int_equal(scrape("ok", FAKE_NVML_PATH, &e), 1);
     assert_value(&e, "node_scrape_collector_success", "collector=\"nvml\"", 1);
-    assert_value(&e, "nvidia_gpu_count", "", 2);
+    assert_value(&e, "nvidia_gpu_num_devices", "", 2);
     assert_value(&e, "nvidia_gpu_info",
                  "driver_version=\"550.54.15\"," GPU0, 1);
     assert_value(&e, "nvidia_gpu_utilization_gpu", GPU0, 87);
