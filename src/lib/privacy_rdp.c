@@ -77,6 +77,19 @@ static double rdp_log_expm1(double x)
     return x < 1 ? log(expm1(x)) : x + log1p(-exp(-x));
 }
 
+/* expm1(x) − x ≥ 0, without cancellation for small |x|. */
+static double rdp_expm1_minus_x(double x)
+{
+    if (fabs(x) >= 0.5)
+        return expm1(x) - x;
+    double t = x * x / 2, sum = t;
+    for (int k = 3; k < 40 && fabs(t) > 1e-18 * sum; k++) {
+        t *= x / k;
+        sum += t;
+    }
+    return sum;
+}
+
 /* log(1 + v·e^m) for v·e^m > 0. */
 static double rdp_log1p_scaled(double v, double m)
 {
@@ -341,10 +354,15 @@ int heron_rdp_laplace(double b, double order, double *out, heron_err *err)
     if (rc)
         return rc;
     double e0 = 1 / b; /* +inf for b = 0 */
+    double p = order / (2 * order - 1);
     if (isinf(e0) || isinf(order))
         *out = e0;
-    else if (order == 1)
-        *out = e0 + expm1(-e0);
+    else if (order == 1) /* ε₀ + e^−ε₀ − 1 */
+        *out = rdp_expm1_minus_x(-e0);
+    else if (order * e0 < 1) /* log E e^X, X = (α−1)ε₀ w.p. p, −αε₀ else */
+        *out = log1p(p * rdp_expm1_minus_x((order - 1) * e0) +
+                     (1 - p) * rdp_expm1_minus_x(-order * e0)) /
+               (order - 1);
     else
         *out = e0 + log1p((order - 1) * expm1((1 - 2 * order) * e0) /
                           (2 * order - 1)) / (order - 1);

@@ -80,6 +80,13 @@ static void test_pure_conventions(void **state)
     assert_close(r, 0.5 + expm1(-0.5), 1e-15);
     assert_int_equal(heron_rdp_laplace(0, 2, &r, NULL), 0);
     assert_true(isinf(r));
+    /* a huge scale: ε₀ = 1e-8, no cancellation of ε₀ against ε₀ (mpmath) */
+    assert_int_equal(heron_rdp_laplace(1e8, 2, &r, NULL), 0);
+    assert_close(r, 9.9999999666666687e-17, 1e-14);
+    assert_int_equal(heron_rdp_laplace(1e8, 1, &r, NULL), 0);
+    assert_close(r, 4.9999999833333337e-17, 1e-14);
+    assert_int_equal(heron_rdp_laplace(1e6, 1024, &r, NULL), 0);
+    assert_close(r, 5.1199973994236854e-10, 1e-14);
 }
 
 /* TF Privacy's and Opacus' published expectations (exact values). */
