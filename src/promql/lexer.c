@@ -75,10 +75,26 @@ size_t promql_utf8_decode(const unsigned char *s, size_t n, unsigned *r)
 
 static size_t utf8_encode(unsigned r, char *out);
 
+int promql_rune_printable(unsigned r)
+{
+    if (r >= 0x20 && r < 0x7F)
+        return 1;
+    if (r < 0xA0 || r == 0xAD || r == 0x1680 || r == 0x180E || (r >= 0x2000 && r <= 0x200F) ||
+        (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) || r == 0x3000 ||
+        r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0xFFFD || r == 0xFFFE ||
+        r == 0xFFFF || (r >= 0xE000 && r <= 0xF8FF) || (r >= 0x600 && r <= 0x605) ||
+        r == 0x61C || r == 0x6DD || r == 0x70F || (r >= 0x40000 && r <= 0xE00FF) ||
+        r >= 0xF0000)
+        return 0;
+    return 1;
+}
+
 size_t promql_quote_rune(const char *s, size_t n, char *out)
 {
     unsigned r;
     size_t used = promql_utf8_decode((const unsigned char *)s, n, &r);
+    if (n == 0)
+        r = 0xFFFD; /* Go shows EOF as the replacement character */
     static const char esc[] = "abtnvfr";
     if (r == '\'' || r == '\\')
         sprintf(out, "'\\%c'", (char)r);
@@ -86,8 +102,8 @@ size_t promql_quote_rune(const char *s, size_t n, char *out)
         sprintf(out, "'\\%c'", esc[r - 7]);
     else if (r < 0x20 || r == 0x7F)
         sprintf(out, "'\\x%02x'", r);
-    else if (r >= 0x80 && r < 0xA0)
-        sprintf(out, "'\\u%04x'", r);
+    else if (r != 0xFFFD && !promql_rune_printable(r))
+        sprintf(out, r < 0x10000 ? "'\\u%04x'" : "'\\U%08x'", r);
     else {
         size_t k = utf8_encode(r, out + 1);
         out[0] = '\'';
@@ -95,6 +111,19 @@ size_t promql_quote_rune(const char *s, size_t n, char *out)
         out[2 + k] = '\0';
     }
     return used;
+}
+
+/* Go's %#U: "U+0071 'q'", the character left out when not printable. */
+static void format_rune_u(unsigned r, char *out)
+{
+    int k = sprintf(out, "U+%04X", r);
+    if (promql_rune_printable(r)) {
+        out[k++] = ' ';
+        out[k++] = '\'';
+        k += (int)utf8_encode(r, out + k);
+        out[k++] = '\'';
+    }
+    out[k] = '\0';
 }
 
 /* ---- reading runes, as Prometheus' lexer does ---- */
@@ -256,11 +285,11 @@ static int hex_val(int c)
 /* The escape after a backslash; 0 or an error token in *err. */
 static int lex_escape(promql_lexer *l, int quote, size_t start, promql_token *err)
 {
-    size_t w, at = l->pos;
+    size_t w;
     int c = lex_next(l, &w);
     int n;
     unsigned base, max;
-    char q[16];
+    char q[24];
     switch (c) {
     case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v':
     case '\\':
@@ -269,15 +298,15 @@ static int lex_escape(promql_lexer *l, int quote, size_t start, promql_token *er
         n = 3, base = 8, max = 255;
         break;
     case 'x':
-        at = l->pos, c = lex_next(l, &w);
+        c = lex_next(l, &w);
         n = 2, base = 16, max = 255;
         break;
     case 'u':
-        at = l->pos, c = lex_next(l, &w);
+        c = lex_next(l, &w);
         n = 4, base = 16, max = 0x10FFFF;
         break;
     case 'U':
-        at = l->pos, c = lex_next(l, &w);
+        c = lex_next(l, &w);
         n = 8, base = 16, max = 0x10FFFF;
         break;
     case LEX_EOF:
@@ -286,8 +315,8 @@ static int lex_escape(promql_lexer *l, int quote, size_t start, promql_token *er
     default:
         if (c == quote)
             return 0;
-        *err = lex_error(l, start, "unknown escape sequence U+%04X %s", (unsigned)c,
-                         lex_rune_q(l, at, q));
+        format_rune_u((unsigned)c, q);
+        *err = lex_error(l, start, "unknown escape sequence %s", q);
         return -1;
     }
     unsigned x = 0;
@@ -297,13 +326,15 @@ static int lex_escape(promql_lexer *l, int quote, size_t start, promql_token *er
             if (c == LEX_EOF)
                 *err = lex_error(l, start, "escape sequence not terminated");
             else
-                *err = lex_error(l, start, "illegal character U+%04X %s in escape sequence",
-                                 (unsigned)c, lex_rune_q(l, at, q));
+            {
+                format_rune_u((unsigned)c, q);
+                *err = lex_error(l, start, "illegal character %s in escape sequence", q);
+            }
             return -1;
         }
         x = x * base + d;
         if (--n > 0)
-            at = l->pos, c = lex_next(l, &w);
+            c = lex_next(l, &w);
     }
     if (x > max || (x >= 0xD800 && x < 0xE000)) {
         *err = lex_error(l, start, "escape sequence is an invalid Unicode code point");

@@ -113,6 +113,12 @@ long promql_unquote(const char *text, size_t len, char *out);
  * (>= 16 bytes), e.g. 'x', '\n', 'é'; returns the bytes of input used. */
 size_t promql_quote_rune(const char *s, size_t n, char *out);
 
+/* Go's strconv.IsPrint, approximately: ASCII graphics and space, and
+ * runes >= 0xA0 except non-ASCII spaces, format characters, private use,
+ * unassigned planes 4-14 and non-characters. U+FFFD counts as not
+ * printable so that printed strings always lex again. */
+int promql_rune_printable(unsigned r);
+
 /* Decodes one UTF-8 rune; *r is 0xFFFD for invalid bytes. Returns the
  * bytes consumed (>= 1 when n >= 1). */
 size_t promql_utf8_decode(const unsigned char *s, size_t n, unsigned *r);

@@ -22,6 +22,7 @@ typedef struct promql_parser {
     int code;         /* 0, or the HERON_E* of the first error */
     heron_err *err;
     unsigned depth;   /* current recursion depth */
+    unsigned agg_depth; /* aggregations whose arguments are being read */
 } promql_parser;
 
 /* A number as Prometheus reads one: Go's strconv.ParseInt(s, 0, 64)

@@ -29,24 +29,24 @@ int promql_parse_error(promql_parser *p, int code, size_t pos, const char *fmt, 
     p->code = code;
     if (!p->err)
         return code;
-    char msg[200];
+    char *msg = p->err->msg;
+    size_t size = sizeof p->err->msg;
+    int k;
+    if (pos > p->len) {
+        k = snprintf(msg, size, "invalid position: parse error: ");
+    } else {
+        unsigned line = 1;
+        size_t last_nl = (size_t)-1;
+        for (size_t i = 0; i < pos; i++)
+            if (p->input[i] == '\n')
+                line++, last_nl = i;
+        k = snprintf(msg, size, "%u:%zu: parse error: ", line, pos - last_nl);
+    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg + k, size - (size_t)k, fmt, ap);
     va_end(ap);
-    if (pos > p->len) {
-        p->err->code = code;
-        snprintf(p->err->msg, sizeof p->err->msg, "invalid position: parse error: %s", msg);
-        return code;
-    }
-    unsigned line = 1;
-    size_t last_nl = (size_t)-1;
-    for (size_t i = 0; i < pos; i++)
-        if (p->input[i] == '\n')
-            line++, last_nl = i;
     p->err->code = code;
-    snprintf(p->err->msg, sizeof p->err->msg, "%u:%zu: parse error: %s", line,
-             pos - last_nl, msg);
     return code;
 }
 
@@ -133,6 +133,10 @@ static int unexpected(promql_parser *p, const char *context, const char *expecte
     promql_token t = peek(p);
     if (t.kind == PT_ERROR || p->code)
         return p->code;
+    /* Prometheus' grammar recovers from a syntax error inside an
+     * aggregation at the aggregation, which names itself. */
+    if (!context && p->agg_depth > 0)
+        context = "aggregation";
     buf b;
     buf_init(&b, 180);
     token_desc(p, t, &b);
@@ -300,21 +304,56 @@ static promql_node *parse_string(promql_parser *p)
     return n;
 }
 
+/* Prometheus keeps durations in Go's time.Duration (nanoseconds), so
+ * anything beyond about 292 years is out of range. */
+#define DURATION_MAX_MS (INT64_MAX / 1000000)
+
+/* Whether text has Prometheus' duration syntax: "0", or terms
+ * <digits><unit> with units in the order y w d h m s ms, each at most
+ * once. Used to tell an overflow from bad syntax. */
+static int duration_syntax_ok(const char *text)
+{
+    static const char *const units[] = {"y", "w", "d", "h", "m", "s", "ms"};
+    if (strcmp(text, "0") == 0)
+        return 1;
+    int last = -1;
+    const char *p = text;
+    while (*p) {
+        const char *d = p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == d)
+            return 0;
+        int u = strncmp(p, "ms", 2) == 0 ? 6 : -1;
+        for (int i = 0; u < 0 && i < 6; i++)
+            if (*p == units[i][0])
+                u = i;
+        if (u <= last)
+            return 0;
+        last = u;
+        p += strlen(units[u]);
+    }
+    return last >= 0;
+}
+
 /* A DURATION token as milliseconds (> 0). */
 static int parse_duration(promql_parser *p, int64_t *ms)
 {
     promql_token t = advance(p);
-    char text[64];
     if (t.kind != PT_DURATION)
         return unexpected(p, NULL, "duration");
-    if (t.len >= sizeof text)
-        return promql_parse_error(p, HERON_EINVAL, t.pos, "not a valid duration string: \"%.*s\"",
-                                  (int)t.len, p->input + t.pos);
-    memcpy(text, p->input + t.pos, t.len);
-    text[t.len] = '\0';
+    char *text = promql_arena_strndup(p->arena, p->input + t.pos, t.len);
+    if (!text)
+        return parser_nomem(p);
     heron_err e;
-    if (units_parse_duration(text, ms, &e) < 0)
-        return promql_parse_error(p, HERON_EINVAL, t.pos, "%s", e.msg);
+    if (units_parse_duration(text, ms, &e) < 0) {
+        if (duration_syntax_ok(text))
+            return promql_parse_error(p, HERON_EINVAL, t.pos, "duration out of range");
+        return promql_parse_error(p, HERON_EINVAL, t.pos, "not a valid duration string: \"%s\"",
+                                  text);
+    }
+    if (*ms > DURATION_MAX_MS)
+        return promql_parse_error(p, HERON_EINVAL, t.pos, "duration out of range");
     if (*ms == 0)
         return promql_parse_error(p, HERON_EINVAL, t.pos, "duration must be greater than 0");
     return 0;
@@ -590,9 +629,19 @@ static int parse_agg_modifier(promql_parser *p, promql_node *n)
     return parse_grouping(p, &n->u.agg.grouping, 0);
 }
 
+static promql_node *parse_aggregate_body(promql_parser *p, promql_token op);
+
 static promql_node *parse_aggregate(promql_parser *p)
 {
     promql_token op = advance(p);
+    p->agg_depth++;
+    promql_node *n = parse_aggregate_body(p, op);
+    p->agg_depth--;
+    return n;
+}
+
+static promql_node *parse_aggregate_body(promql_parser *p, promql_token op)
+{
     promql_node *n = new_node(p, PROMQL_AGGREGATE, op.pos, op.pos + op.len);
     if (!n)
         return NULL;
@@ -800,9 +849,11 @@ static int parse_at(promql_parser *p, promql_node *e)
     if (at_target(p, e, &m) < 0)
         return p->code;
     m->at = PROMQL_AT_TIMESTAMP;
+    /* Go's int64(math.Round(ts * 1000)); an overflow gives MinInt64 on
+     * amd64, which Prometheus then prints. */
     double msd = round(ts * 1000.0);
-    m->at_ms = msd >= 9223372036854775807.0 ? INT64_MAX
-             : msd <= -9223372036854775808.0 ? INT64_MIN : (int64_t)msd;
+    m->at_ms = (msd >= 9223372036854775807.0 || msd < -9223372036854775808.0) ? INT64_MIN
+                                                                              : (int64_t)msd;
     e->pos_end = num->pos_end;
     return 0;
 }

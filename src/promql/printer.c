@@ -12,22 +12,6 @@
 #include "promql/lexer.h"
 #include "promql/promql.h"
 
-/* Go's unicode.IsPrint for runes >= 0xA0, approximately: spaces other
- * than ASCII's, format characters, private use and non-characters are
- * escaped; everything else is taken as printable. One deliberate
- * difference: Go prints U+FFFD as is, which its own lexer then rejects as
- * invalid UTF-8; we escape it so that printed queries always parse. */
-static int rune_printable(unsigned r)
-{
-    if (r == 0xA0 || r == 0xFFFD || r == 0xAD || r == 0x1680 || r == 0x180E || (r >= 0x2000 && r <= 0x200F) ||
-        (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) || r == 0x3000 ||
-        r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0xFFFE || r == 0xFFFF ||
-        (r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000 || (r >= 0x600 && r <= 0x605) ||
-        r == 0x61C || r == 0x6DD || r == 0x70F)
-        return 0;
-    return 1;
-}
-
 int promql_quote(buf *out, const char *s, size_t len)
 {
     int rc = buf_putc(out, '"');
@@ -45,7 +29,7 @@ int promql_quote(buf *out, const char *s, size_t len)
             rc = buf_printf(out, "\\%c", "abtnvfr"[r - 7]);
         } else if (r < 0x20 || r == 0x7F) {
             rc = buf_printf(out, "\\x%02x", r);
-        } else if (r < 0xA0 || !rune_printable(r)) {
+        } else if (!promql_rune_printable(r)) {
             rc = r < 0x10000 ? buf_printf(out, "\\u%04x", r) : buf_printf(out, "\\U%08x", r);
         } else {
             rc = buf_append(out, s + i, w);

@@ -114,7 +114,8 @@ static void test_errors(void **state)
     assert_lex_error("`abc", 0, "unterminated raw string");
     assert_lex_error("\"\\x4\"", 0, "illegal character U+0022 '\"' in escape sequence");
     assert_lex_error("\"\\ud800\"", 0, "escape sequence is an invalid Unicode code point");
-    assert_lex_error("\"\\'\"", 0, "unknown escape sequence U+0027 '\\''");
+    assert_lex_error("\"\\'\"", 0, "unknown escape sequence U+0027 '''");
+    assert_lex_error("\"\\\x1c\"", 0, "unknown escape sequence U+001C");
     assert_lex_error("x{a", 3, "unexpected end of input inside braces");
     assert_lex_error("x{1}", 2, "unexpected character inside braces: '1'");
     assert_lex_error("x{a!b}", 3, "unexpected character after '!' inside braces: 'b'");
