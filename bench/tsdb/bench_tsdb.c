@@ -182,8 +182,9 @@ static void *ingest(void *arg)
     return NULL;
 }
 
-/* Iterates every sample of the store; returns samples read. */
-static uint64_t read_all(tsdb_db *db, double *sum)
+/* Iterates every sample of the store (sample by sample, or in batches);
+ * returns samples read. */
+static uint64_t read_all(tsdb_db *db, int batch, double *sum)
 {
     tsdb_querier *q;
     tsdb_series_set *set;
@@ -196,6 +197,17 @@ static uint64_t read_all(tsdb_db *db, double *sum)
     if (tsdb_querier_select(q, (const tsdb_matcher *const *)&m, 1, &set, NULL) == 0) {
         while (tsdb_series_set_next(set) == 1) {
             tsdb_iterator *it = tsdb_series_set_iterator(set);
+            if (batch) {
+                const int64_t *ts;
+                const double *vs;
+                int k;
+                while ((k = tsdb_iterator_next_batch(it, &ts, &vs)) > 0) {
+                    for (int j = 0; j < k; j++)
+                        *sum += vs[j];
+                    n += (uint64_t)k;
+                }
+                continue;
+            }
             while (tsdb_iterator_next(it) == 1) {
                 double v;
                 tsdb_iterator_at(it, NULL, &v);
@@ -216,6 +228,7 @@ static void bench_codec(void)
     enum { NC = 20000 };
     uint8_t(*bufs)[CHUNK_HDR_BYTES + 121 * CHUNK_SAMPLE_MAX_BYTES] = malloc(NC * sizeof *bufs);
     size_t *lens = malloc(NC * sizeof *lens);
+    uint8_t *encs = malloc(NC);
     uint64_t rng = 42, bytes = 0;
     for (int c = 0; c < NC; c++) {
         chunk_enc e;
@@ -234,24 +247,56 @@ static void bench_codec(void)
         bytes += lens[c];
     }
     int64_t ts[CHUNK_MAX_SAMPLES];
-    uint64_t vs[CHUNK_MAX_SAMPLES];
-    uint64_t acc = 0, n = 0;
+    double vs[CHUNK_MAX_SAMPLES];
+    double acc = 0;
+    uint64_t n = 0;
     double t0 = now();
     for (int r = 0; r < 25; r++)
         for (int c = 0; c < NC; c++) {
             int k = chunk_decode(bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
             for (int j = 0; j < k; j++)
-                acc += vs[j] ^ (uint64_t)ts[j];
+                acc += vs[j] + (double)ts[j];
             n += (uint64_t)k;
         }
     double dt = now() - t0;
-    printf("tsdb_chunk_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
-    printf("tsdb_chunk_bytes_per_sample %.3f bytes\n",
+    printf("tsdb_chunk_xor_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
+    printf("tsdb_chunk_xor_bytes_per_sample %.3f bytes\n",
            (double)bytes / (NC * (double)CHUNK_MAX_SAMPLES));
+    /* The same samples in the block encoding (integer where exact). */
+    uint64_t ibytes = 0;
+    for (int c = 0; c < NC; c++) {
+        int k = chunk_decode(bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
+        uint64_t bits[CHUNK_MAX_SAMPLES];
+        memcpy(bits, vs, sizeof bits);
+        uint8_t tmp[sizeof bufs[0]];
+        size_t il = chunk_int_encode(ts, bits, (size_t)k, tmp, sizeof tmp);
+        if (il && il < lens[c]) {
+            memcpy(bufs[c], tmp, il);
+            lens[c] = il;
+            encs[c] = CHUNK_ENC_INT;
+        } else {
+            encs[c] = CHUNK_ENC_XOR;
+        }
+        ibytes += lens[c];
+    }
+    n = 0;
+    t0 = now();
+    for (int r = 0; r < 25; r++)
+        for (int c = 0; c < NC; c++) {
+            int k = chunk_decode_enc(encs[c], bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
+            for (int j = 0; j < k; j++)
+                acc += vs[j] + (double)ts[j];
+            n += (uint64_t)k;
+        }
+    dt = now() - t0;
+    printf("tsdb_chunk_block_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
+    printf("tsdb_chunk_block_bytes_per_sample %.3f bytes\n",
+           (double)ibytes / (NC * (double)CHUNK_MAX_SAMPLES));
     if (acc == 42)
-        printf("# %llu\n", (unsigned long long)acc);
+        printf("# %g\n", acc);
     free(bufs);
     free(lens);
+    free(encs);
 }
 
 int main(int argc, char **argv)
@@ -329,7 +374,7 @@ int main(int argc, char **argv)
 
     double sum;
     double r0 = now(), rc0 = cpu();
-    uint64_t got = read_all(db, &sum);
+    uint64_t got = read_all(db, 1, &sum);
     double rd = now() - r0, rcpu = cpu() - rc0;
     printf("tsdb_head_select_decode_samples_per_second %.0f samples/s\n", (double)got / rd);
     printf("tsdb_head_select_decode_samples_per_cpu_second %.0f samples/s\n",
@@ -342,17 +387,21 @@ int main(int argc, char **argv)
     tsdb_stats st;
     tsdb_get_stats(db, &st);
     printf("tsdb_disk_bytes_per_sample %.3f bytes\n", (double)st.block_bytes / (double)samples);
-    r0 = now();
-    rc0 = cpu();
-    uint64_t got2 = read_all(db, &sum);
-    rd = now() - r0;
-    rcpu = cpu() - rc0;
-    if (got2 != got)
-        fprintf(stderr, "block read %llu samples, head %llu\n", (unsigned long long)got2,
-                (unsigned long long)got);
-    printf("tsdb_block_select_decode_samples_per_second %.0f samples/s\n", (double)got2 / rd);
-    printf("tsdb_block_select_decode_samples_per_cpu_second %.0f samples/s\n",
-           (double)got2 / rcpu);
+    for (int batch = 1; batch >= 0; batch--) {
+        r0 = now();
+        rc0 = cpu();
+        uint64_t got2 = read_all(db, batch, &sum);
+        rd = now() - r0;
+        rcpu = cpu() - rc0;
+        if (got2 != got)
+            fprintf(stderr, "block read %llu samples, head %llu\n",
+                    (unsigned long long)got2, (unsigned long long)got);
+        const char *how = batch ? "" : "_one_by_one";
+        printf("tsdb_block_select_decode%s_samples_per_second %.0f samples/s\n", how,
+               (double)got2 / rd);
+        printf("tsdb_block_select_decode%s_samples_per_cpu_second %.0f samples/s\n", how,
+               (double)got2 / rcpu);
+    }
     tsdb_close(db);
     printf("reference_prometheus_ingest_cpu_seconds_per_million_samples 2.7 cpu-seconds\n");
     printf("reference_prometheus_resident_bytes_per_active_series 4800 bytes\n");

@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "tsdb/block_format.h"
+#include "tsdb/chunk.h"
 #include "tsdb/crc32c.h"
 #include "tsdb/enc.h"
 
@@ -474,7 +475,7 @@ static int bq_values(void *p, const char *name, tsdb_strings *out, heron_err *er
 
 /* Resolves a chunk ref to its bytes, checking the CRC. */
 static int chunk_at(const block *b, uint64_t ref, const uint8_t **data,
-                    uint32_t *len, heron_err *err)
+                    uint32_t *len, uint8_t *enc, heron_err *err)
 {
     uint64_t file = ref >> 32, off = ref & 0xffffffffu;
     if (file == 0 || file > b->nchunks)
@@ -486,13 +487,17 @@ static int chunk_at(const block *b, uint64_t ref, const uint8_t **data,
                        b->dir, (unsigned long long)file, (unsigned long long)off);
     dec d = {m->p + off, m->p + m->len, 0};
     uint64_t n = dec_uvarint(&d);
-    if (d.bad || n > 65535 || n + 4 > (uint64_t)(d.end - d.p))
+    if (d.bad || n > 65535 || n + 5 > (uint64_t)(d.end - d.p))
         return err_set(err, HERON_EIO, "%s/chunks/%06llu: bad chunk length at %llu",
                        b->dir, (unsigned long long)file, (unsigned long long)off);
-    if (crc32c(0, d.p, n) != get_u32(d.p + n))
+    if (crc32c(0, d.p, n + 1) != get_u32(d.p + n + 1))
         return err_set(err, HERON_EIO, "%s/chunks/%06llu: chunk checksum mismatch at %llu",
                        b->dir, (unsigned long long)file, (unsigned long long)off);
-    *data = d.p;
+    if (d.p[0] != CHUNK_ENC_XOR && d.p[0] != CHUNK_ENC_INT)
+        return err_set(err, HERON_EIO, "%s/chunks/%06llu: unknown chunk encoding %u at %llu",
+                       b->dir, (unsigned long long)file, d.p[0], (unsigned long long)off);
+    *enc = d.p[0];
+    *data = d.p + 1;
     *len = (uint32_t)n;
     return 0;
 }
@@ -536,10 +541,11 @@ static int bq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
             continue;
         const uint8_t *data = NULL;
         uint32_t len = 0;
-        int rc = chunk_at(b, ref, &data, &len, err);
+        uint8_t enc = 0;
+        int rc = chunk_at(b, ref, &data, &len, &enc, err);
         if (rc)
             return rc;
-        cs[k++] = (qchunk){cmin, cmax, data, len};
+        cs[k++] = (qchunk){cmin, cmax, data, len, enc};
     }
     /* Tombstones of this series. */
     size_t lo = 0, hi = b->ntombs;

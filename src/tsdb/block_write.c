@@ -132,8 +132,8 @@ static int chunk_file_close(writer *w)
     return rc ? rc : rc2;
 }
 
-static int put_chunk(writer *w, const uint8_t *b, size_t len, int64_t mint,
-                     int64_t maxt)
+static int put_chunk(writer *w, uint8_t enc, const uint8_t *b, size_t len,
+                     int64_t mint, int64_t maxt)
 {
     int rc;
     if (w->coff + len + 16 > BF_CHUNK_FILE_MAX) {
@@ -150,8 +150,9 @@ static int put_chunk(writer *w, const uint8_t *b, size_t len, int64_t mint,
     }
     w->chunks[w->nchunks++] = (wchunk){mint, maxt, (uint64_t)w->cfile << 32 | w->coff};
     size_t before = w->cbuf.len;
-    if (enc_uvarint(&w->cbuf, len) || buf_append(&w->cbuf, b, len) ||
-        enc_u32(&w->cbuf, crc32c(0, b, len)))
+    if (enc_uvarint(&w->cbuf, len) || buf_append(&w->cbuf, &enc, 1) ||
+        buf_append(&w->cbuf, b, len) ||
+        enc_u32(&w->cbuf, crc32c(crc32c(0, &enc, 1), b, len)))
         return err_set(w->err, HERON_ENOMEM, "out of memory");
     w->coff += w->cbuf.len - before;
     if (mint < w->mint)
@@ -175,6 +176,18 @@ static int add_sym(writer *w, const char *s)
     return 0;
 }
 
+/* Stores the chunk in e, or its integer encoding when that is smaller. */
+static int flush_chunk(writer *w, const chunk_enc *e, const int64_t *ts,
+                       const uint64_t *vs, int64_t cmin)
+{
+    uint8_t ib[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
+    size_t xl = chunk_enc_len(e);
+    size_t il = chunk_int_encode(ts, vs, e->n, ib, xl);
+    if (il && il < xl)
+        return put_chunk(w, CHUNK_ENC_INT, ib, il, cmin, e->t);
+    return put_chunk(w, CHUNK_ENC_XOR, e->w.b, xl, cmin, e->t);
+}
+
 /* Re-encodes one series' samples in [mint, maxt) into chunks. */
 static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
                         int64_t maxt)
@@ -185,6 +198,8 @@ static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
     uint8_t cb[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
     chunk_enc e;
     chunk_enc_init(&e, cb);
+    int64_t ts[CHUNK_MAX_SAMPLES];
+    uint64_t vs[CHUNK_MAX_SAMPLES];
     size_t first = w->nchunks;
     int64_t cmin = 0, t;
     double v;
@@ -195,10 +210,12 @@ static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
             break;
         if (e.n == 0)
             cmin = t;
+        ts[e.n] = t;
+        memcpy(&vs[e.n], &v, sizeof v);
         chunk_enc_append(&e, t, v);
         w->nsamples++;
         if (e.n == CHUNK_MAX_SAMPLES) {
-            if ((rc = put_chunk(w, cb, chunk_enc_len(&e), cmin, e.t)))
+            if ((rc = flush_chunk(w, &e, ts, vs, cmin)))
                 return rc;
             chunk_enc_init(&e, cb);
         }
@@ -208,7 +225,7 @@ static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
         return err_set(w->err, rc, "reading series for the new block: %s",
                        tsdb_series_set_err(set)->code ? tsdb_series_set_err(set)->msg
                                                       : heron_strerror(rc));
-    if (e.n && (rc = put_chunk(w, cb, chunk_enc_len(&e), cmin, e.t)))
+    if (e.n && (rc = flush_chunk(w, &e, ts, vs, cmin)))
         return rc;
     if (w->nchunks == first)
         return 0;

@@ -80,11 +80,47 @@ uint32_t chunk_count(const uint8_t *b, size_t len);
 int chunk_it_next(chunk_it *it);
 /* Moves to the first sample with timestamp >= t (1), or the end (0). */
 int chunk_it_seek(chunk_it *it, int64_t t);
-/* Decodes the whole chunk into ts[0..max) and vs[0..max) (vs as raw bits)
- * and returns the sample count, or HERON_EIO when the chunk is damaged or
- * holds more than max samples. The fast path of queries. */
-int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, uint64_t *vs,
+/* Decodes the whole chunk into ts[0..max) and vs[0..max) and returns the
+ * sample count, or HERON_EIO when the chunk is damaged or holds more than
+ * max samples. The fast path of queries. */
+int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                  size_t max);
+/* ---- encodings ------------------------------------------------------------
+ *
+ * Head chunks are always XOR. Blocks store each chunk in whichever of the
+ * two encodings is smaller; the encoding byte travels with the chunk.
+ *
+ * The integer encoding (chunk_int.c) applies when every value of the chunk
+ * is a decimal with at most 9 digits after the point whose scaled value
+ * x = v * 10^e is an integer of at most 2^53 that converts back to the same
+ * bits (so NaN, infinities and -0.0 never qualify). Layout: the 2-byte
+ * sample count, then a bit stream: t0 as a zig-zag varint, the first delta
+ * as a zig-zag varint, a 7-bit width and the zig-zag deltas-of-delta of the
+ * remaining timestamps at that width; e (4 bits), x0 as a zig-zag varint,
+ * one bit choosing deltas (0) or deltas-of-delta (1) of x, a 7-bit width
+ * and those n-1 zig-zag numbers at that width. Fixed widths make decoding
+ * branch-free. */
+enum { CHUNK_ENC_XOR = 1, CHUNK_ENC_INT = 2 };
+
+/* Encodes n (1..CHUNK_MAX_SAMPLES) samples into out (cap bytes) and
+ * returns the length, or 0 when the values do not qualify or it would not
+ * fit. vs are raw value bits. */
+size_t chunk_int_encode(const int64_t *ts, const uint64_t *vs, size_t n,
+                        uint8_t *out, size_t cap);
+int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
+                     size_t max);
+
+/* Decodes a chunk of either encoding (HERON_EIO for an unknown one). */
+static inline int chunk_decode_enc(uint8_t enc, const uint8_t *b, size_t len,
+                                   int64_t *ts, double *vs, size_t max)
+{
+    if (enc == CHUNK_ENC_XOR)
+        return chunk_decode(b, len, ts, vs, max);
+    if (enc == CHUNK_ENC_INT)
+        return chunk_int_decode(b, len, ts, vs, max);
+    return -5; /* HERON_EIO */
+}
+
 static inline double chunk_it_value(const chunk_it *it)
 {
     double v;

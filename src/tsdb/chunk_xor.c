@@ -211,7 +211,7 @@ int chunk_it_seek(chunk_it *it, int64_t t)
     return rc;
 }
 
-int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, uint64_t *vs,
+int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                  size_t max)
 {
     chunk_it it;
@@ -225,7 +225,7 @@ int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, uint64_t *vs,
     if (read_first(&it) || bitr_overrun(&it.r))
         return HERON_EIO;
     ts[0] = it.t;
-    vs[0] = it.vbits;
+    memcpy(&vs[0], &it.vbits, 8);
     /* The loop keeps the state in locals; the reader's fast path needs 8
      * readable bytes, so the last few samples go through chunk_it. */
     const uint8_t *p = b;
@@ -291,7 +291,7 @@ int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, uint64_t *vs,
             pos = r.pos;
         }
         ts[i] = t;
-        vs[i] = vbits;
+        memcpy(&vs[i], &vbits, 8);
         i++;
     }
     /* Finish with the checked iterator from where the loop stopped. */
@@ -307,7 +307,7 @@ int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, uint64_t *vs,
         if (rc != 1)
             return rc < 0 ? rc : HERON_EIO;
         ts[it.i - 1] = it.t;
-        vs[it.i - 1] = it.vbits;
+        memcpy(&vs[it.i - 1], &it.vbits, 8);
     }
     if (bitr_overrun(&it.r))
         return HERON_EIO;

@@ -30,13 +30,13 @@ struct tsdb_iterator {
     size_t nt, ti;
     int64_t mint, maxt;
     const int64_t *ts;
-    const uint64_t *vs;
+    const double *vs;
     int n, i;
     int err;
     int64_t *mts;   /* merged samples (overlapping chunks), malloc'd */
-    uint64_t *mvs;
+    double *mvs;
     int64_t tbuf[DEC_MAX];
-    uint64_t vbuf[DEC_MAX];
+    double vbuf[DEC_MAX];
 };
 
 struct tsdb_series_set {
@@ -125,8 +125,8 @@ static int it_merge(tsdb_iterator *it)
     }
     size_t n = 0;
     for (size_t c = 0; c < it->nc; c++) {
-        int k = chunk_decode(it->cs[c].b, it->cs[c].len, it->tbuf, it->vbuf,
-                             DEC_MAX);
+        int k = chunk_decode_enc(it->cs[c].enc, it->cs[c].b, it->cs[c].len,
+                                 it->tbuf, it->vbuf, DEC_MAX);
         if (k < 0) {
             free(tmp);
             return k;
@@ -143,7 +143,7 @@ static int it_merge(tsdb_iterator *it)
         if (w && it->mts[w - 1] == tmp[j][0])
             continue;
         it->mts[w] = tmp[j][0];
-        memcpy(&it->mvs[w], &tmp[j][1], 8);
+        memcpy(&it->mvs[w], &tmp[j][1], sizeof *it->mvs);
         w++;
     }
     free(tmp);
@@ -174,7 +174,7 @@ static int it_load(tsdb_iterator *it, int64_t from)
             it->ci = it->nc;
             return 0;
         }
-        int k = chunk_decode(c->b, c->len, it->tbuf, it->vbuf, DEC_MAX);
+        int k = chunk_decode_enc(c->enc, c->b, c->len, it->tbuf, it->vbuf, DEC_MAX);
         if (k < 0)
             return k;
         it->ts = it->tbuf;
@@ -253,7 +253,24 @@ void tsdb_iterator_at(const tsdb_iterator *it, int64_t *t, double *v)
     if (t)
         *t = it->ts[it->i];
     if (v)
-        memcpy(v, &it->vs[it->i], sizeof *v);
+        *v = it->vs[it->i];
+}
+
+int tsdb_iterator_next_batch(tsdb_iterator *it, const int64_t **ts,
+                             const double **vs)
+{
+    int rc = it_advance(it, INT64_MIN);
+    if (rc != 1)
+        return rc;
+    int end = it->i + 1;
+    while (end < it->n && it->ts[end] <= it->maxt &&
+           !(it->nt && deleted(it, it->ts[end])))
+        end++;
+    *ts = it->ts + it->i;
+    *vs = it->vs + it->i;
+    rc = end - it->i;
+    it->i = end - 1;
+    return rc;
 }
 
 /* ---- series sets ------------------------------------------------------------ */

@@ -35,6 +35,7 @@ typedef struct qchunk {
     int64_t mint, maxt;
     const uint8_t *b;
     uint32_t len;
+    uint8_t enc; /* CHUNK_ENC_* */
 } qchunk;
 
 typedef struct qseries {

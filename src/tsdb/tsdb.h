@@ -209,6 +209,12 @@ void tsdb_series_set_free(tsdb_series_set *s);
 int tsdb_iterator_next(tsdb_iterator *it);
 int tsdb_iterator_seek(tsdb_iterator *it, int64_t t);
 void tsdb_iterator_at(const tsdb_iterator *it, int64_t *t, double *v);
+/* The batch form of next, for loops over many samples: returns n > 0 and
+ * points *ts and *vs at the next n samples (at most one chunk's worth),
+ * valid until the iterator moves again; 0 at the end; HERON_EIO on a
+ * damaged chunk. Afterwards the iterator stands on the last of them. */
+int tsdb_iterator_next_batch(tsdb_iterator *it, const int64_t **ts,
+                             const double **vs);
 
 /* A list of strings owned by the list; free it with tsdb_strings_free. */
 typedef struct tsdb_strings {
