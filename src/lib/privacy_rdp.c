@@ -185,35 +185,49 @@ static int rdp_series_tail(rdp_series *s, double logt, int sign, double ref,
 
 #define RDP_MAX_TERMS 2000000
 
-/* One side of the fractional split, as s·e^m in *out. Term i of the side
- * has log magnitude base(i) + logΦ(arg(i)) and the sign of C(α, i). */
-typedef struct rdp_side {
-    double alpha, q, sigma, z0;
-    double lq, l1q, s2; /* log q, log(1−q), 2σ² */
-    int right; /* 0: powers q^i (left of z0); 1: powers (1−q)^i */
-} rdp_side;
+/* The series of the fractional split (z0 where (1−q)μ₀ = qμ₁), term i:
+ *   LEFT         C(α,i) (1−q)^(α−i) q^i e^((i²−i)/2σ²) Φ((z0 − i)/σ)
+ *   LEFT_EXPM1   the same with expm1 in place of exp
+ *   LEFT_OUTSIDE C(α,i) (1−q)^(α−i) q^i Φ((i − z0)/σ)
+ *   RIGHT        C(α,i) q^j (1−q)^i e^((j²−j)/2σ²) Φ((j − z0)/σ), j = α − i
+ * All four shrink monotonically once C(α,i) alternates (i > ⌈α⌉). */
+typedef enum rdp_part {
+    RDP_LEFT,
+    RDP_LEFT_EXPM1,
+    RDP_LEFT_OUTSIDE,
+    RDP_RIGHT
+} rdp_part;
 
-static double rdp_side_logterm(const rdp_side *sd, double i, double logc)
+typedef struct rdp_split {
+    double alpha, sigma, z0;
+    double lq, l1q, s2; /* log q, log(1−q), 2σ² */
+} rdp_split;
+
+static double rdp_part_logterm(const rdp_split *sp, rdp_part part, double i,
+                               double logc)
 {
-    if (!sd->right)
-        return logc + (sd->alpha - i) * sd->l1q + i * sd->lq +
-               (i * i - i) / sd->s2 +
-               rdp_log_ndtr((sd->z0 - i) / sd->sigma);
-    double j = sd->alpha - i;
-    return logc + j * sd->lq + i * sd->l1q + (j * j - j) / sd->s2 +
-           rdp_log_ndtr((j - sd->z0) / sd->sigma);
+    double j = sp->alpha - i;
+    if (part == RDP_RIGHT)
+        return logc + j * sp->lq + i * sp->l1q + (j * j - j) / sp->s2 +
+               rdp_log_ndtr((j - sp->z0) / sp->sigma);
+    double base = logc + j * sp->l1q + i * sp->lq;
+    if (part == RDP_LEFT_OUTSIDE)
+        return base + rdp_log_ndtr((i - sp->z0) / sp->sigma);
+    double x = (i * i - i) / sp->s2;
+    return base + (part == RDP_LEFT ? x : rdp_log_expm1(x)) +
+           rdp_log_ndtr((sp->z0 - i) / sp->sigma);
 }
 
-static int rdp_side_sum(const rdp_side *sd, rdp_series *s, double i0,
-                        double ref, heron_err *err)
+/* Adds sign·Σ_{i≥i0} term_i to s; ref as for rdp_series_tail. */
+static int rdp_part_sum(const rdp_split *sp, rdp_part part, int sign,
+                        rdp_series *s, double i0, double ref, heron_err *err)
 {
-    double alpha = sd->alpha, logc = 0;
-    int sign = 1;
+    double alpha = sp->alpha, logc = 0;
     for (double k = 0; k < i0; k++) /* C(α, i0) > 0 for i0 <= 2 < α + 1 */
         logc += log((alpha - k) / (k + 1));
     double tail_from = ceil(alpha) + 1;
     for (double i = i0; i < i0 + RDP_MAX_TERMS; i++) {
-        double lt = rdp_side_logterm(sd, i, logc);
+        double lt = rdp_part_logterm(sp, part, i, logc);
         double value;
         if (i < tail_from) {
             rdp_lsum_add(&s->acc, lt, sign);
@@ -230,50 +244,74 @@ static int rdp_side_sum(const rdp_side *sd, rdp_series *s, double i0,
     return err_set(err, HERON_ERANGE,
                    "subsampled gaussian RDP at order %.17g (q=%.17g, "
                    "sigma=%.17g): series did not converge in %d terms",
-                   alpha, sd->q, sd->sigma, RDP_MAX_TERMS);
+                   alpha, exp(sp->lq), sp->sigma, RDP_MAX_TERMS);
 }
 
-/* Fractional α > 1, 0 < q < 1: log A_α by the cancellation-free split. */
+/* log |value| of a series (-inf when 0) and its sign. */
+static double rdp_series_log(const rdp_series *s, int *sign)
+{
+    double v = rdp_lsum_value(&s->acc);
+    *sign = v < 0 ? -1 : 1;
+    return v == 0 ? -INFINITY : s->acc.m + log(fabs(v));
+}
+
+/* Below this q the expm1 form is used: it keeps its digits for large σ,
+ * and its Σ (1−q)^(α−i) q^i C(α,i) = 1 converges at least like 3^−i. */
+#define RDP_EXPM1_FORM_Q 0.25
+
+/* Fractional α > 1, 0 < q < 1: A_α − 1 as a sum of series in which
+ * nothing cancels against 1.
+ *   q < 1/4: Σ_{i≥2} LEFT_EXPM1 + Σ RIGHT − Σ LEFT_OUTSIDE (the left
+ *     expansion minus 1 is Σ a_i·expm1 − Σ a_i·Φ((i−z0)/σ) there);
+ *   otherwise: each side minus its share of E[1 − αq + αq·r] = 1,
+ *     [(1−q)^α − 1 + αq]Φ(z0/σ) + αq[(1−q)^(α−1) − 1]Φ((z0−1)/σ)
+ *     + Σ_{i≥2} LEFT + Σ RIGHT − (1−αq)Φ(−z0/σ) − αqΦ((1−z0)/σ). */
 static int rdp_sg_log_a_frac(double q, double sigma, double alpha,
                              double *out, heron_err *err)
 {
     double z0 = sigma * sigma * (log1p(-q) - log(q)) + 0.5;
-    rdp_side sd = {alpha, q, sigma, z0, log(q), log1p(-q),
-                   2 * sigma * sigma, 0};
-    rdp_series left = {RDP_LSUM_INIT, {0}, 0, 0, 0};
-    /* [(1−q)^α − (1 − αq)]·Φ(z0/σ) + αq[(1−q)^(α−1) − 1]·Φ((z0−1)/σ) */
-    double c1 = rdp_pow_minus_linear(q, alpha);
-    if (c1 > 0)
-        rdp_lsum_add(&left.acc, log(c1) + rdp_log_ndtr(z0 / sigma), 1);
-    double c2 = -alpha * q * expm1((alpha - 1) * log1p(-q)); /* ≥ 0 */
-    if (c2 > 0)
-        rdp_lsum_add(&left.acc,
-                     log(c2) + rdp_log_ndtr((z0 - 1) / sigma), -1);
-    int rc = rdp_side_sum(&sd, &left, 2, -INFINITY, err);
+    rdp_split sp = {alpha, sigma, z0, log(q), log1p(-q), 2 * sigma * sigma};
+    rdp_series parts[3] = {{RDP_LSUM_INIT, {0}, 0, 0, 0},
+                           {RDP_LSUM_INIT, {0}, 0, 0, 0},
+                           {RDP_LSUM_INIT, {0}, 0, 0, 0}};
+    int rc, sign;
+    if (q < RDP_EXPM1_FORM_Q) {
+        rc = rdp_part_sum(&sp, RDP_LEFT_EXPM1, 1, &parts[0], 2, -INFINITY,
+                          err);
+        double ref = rdp_series_log(&parts[0], &sign);
+        if (!rc)
+            rc = rdp_part_sum(&sp, RDP_RIGHT, 1, &parts[1], 0, ref, err);
+        if (!rc)
+            rc = rdp_part_sum(&sp, RDP_LEFT_OUTSIDE, -1, &parts[2], 0, ref,
+                              err);
+    } else {
+        double c1 = rdp_pow_minus_linear(q, alpha);
+        if (c1 > 0)
+            rdp_lsum_add(&parts[0].acc, log(c1) + rdp_log_ndtr(z0 / sigma),
+                         1);
+        double c2 = -alpha * q * expm1((alpha - 1) * log1p(-q)); /* ≥ 0 */
+        if (c2 > 0)
+            rdp_lsum_add(&parts[0].acc,
+                         log(c2) + rdp_log_ndtr((z0 - 1) / sigma), -1);
+        rc = rdp_part_sum(&sp, RDP_LEFT, 1, &parts[0], 2, -INFINITY, err);
+        double lin = 1 - alpha * q;
+        if (lin != 0)
+            rdp_lsum_add(&parts[1].acc,
+                         log(fabs(lin)) + rdp_log_ndtr(-z0 / sigma),
+                         lin > 0 ? -1 : 1);
+        rdp_lsum_add(&parts[1].acc,
+                     log(alpha * q) + rdp_log_ndtr((1 - z0) / sigma), -1);
+        double ref = rdp_series_log(&parts[0], &sign);
+        if (!rc)
+            rc = rdp_part_sum(&sp, RDP_RIGHT, 1, &parts[1], 0, ref, err);
+    }
     if (rc)
         return rc;
-
-    sd.right = 1;
-    rdp_series right = {RDP_LSUM_INIT, {0}, 0, 0, 0};
-    /* − (1 − αq)·Φ(−z0/σ) − αq·Φ((1 − z0)/σ) */
-    double lin = 1 - alpha * q;
-    if (lin != 0)
-        rdp_lsum_add(&right.acc, log(fabs(lin)) + rdp_log_ndtr(-z0 / sigma),
-                     lin > 0 ? -1 : 1);
-    rdp_lsum_add(&right.acc,
-                 log(alpha * q) + rdp_log_ndtr((1 - z0) / sigma), -1);
-    double lv = rdp_lsum_value(&left.acc);
-    double ref = lv > 0 ? left.acc.m + log(lv) : -INFINITY;
-    rc = rdp_side_sum(&sd, &right, 0, ref, err);
-    if (rc)
-        return rc;
-
     rdp_lsum total = RDP_LSUM_INIT;
-    double rv = rdp_lsum_value(&right.acc);
-    if (lv != 0)
-        rdp_lsum_add(&total, left.acc.m + log(fabs(lv)), lv > 0 ? 1 : -1);
-    if (rv != 0)
-        rdp_lsum_add(&total, right.acc.m + log(fabs(rv)), rv > 0 ? 1 : -1);
+    for (int k = 0; k < 3; k++) {
+        double l = rdp_series_log(&parts[k], &sign);
+        rdp_lsum_add(&total, l, sign);
+    }
     double tv = rdp_lsum_value(&total);
     /* A ≥ 1 always; a non-positive A − 1 is rounding below resolution. */
     *out = tv > 0 ? rdp_log1p_scaled(tv, total.m) : 0;

@@ -208,6 +208,31 @@ static void test_large_fractional_orders(void **state)
             }
 }
 
+/* Large σ at fractional orders (40-digit quadrature references): the
+ * expm1 form for q < 1/4 keeps every digit where subtracting 1 would not. */
+static void test_large_sigma(void **state)
+{
+    (void)state;
+    static const struct {
+        double q, sigma, order, want;
+    } cases[] = {
+        {0.01, 1e5, 1.5, 7.50000000037125e-15},
+        {0.2, 1000, 2.5, 5.0000028000012133338e-8},
+        {0.1, 1e4, 7.5, 3.7500000371250004068e-10},
+        {0.01, 1000, 1.1, 5.5000027007208521275e-11},
+        {0.3, 50, 1.5, 2.7003780166062195616e-05},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double r;
+        assert_int_equal(heron_rdp_subsampled_gaussian(cases[i].q,
+                                                       cases[i].sigma,
+                                                       cases[i].order, &r,
+                                                       NULL),
+                         0);
+        assert_close(r, cases[i].want, 1e-11);
+    }
+}
+
 static void test_orders(void **state)
 {
     (void)state;
@@ -531,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_published_values),
         cmocka_unit_test(test_stability),
         cmocka_unit_test(test_large_fractional_orders),
+        cmocka_unit_test(test_large_sigma),
         cmocka_unit_test(test_orders),
         cmocka_unit_test(test_conversions),
         cmocka_unit_test(test_delta_inverts_epsilon),
