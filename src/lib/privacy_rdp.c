@@ -10,15 +10,14 @@
  *
  * Subsampled Gaussian, integer α: the finite sum
  *     A − 1 = Σ_{i=2..α} C(α,i)(1−q)^(α−i) q^i expm1((i²−i)/(2σ²))
- * of non-negative terms. Fractional α: the two-sided series split at z₀
- * with E[1 − αq + αq·r] = 1 subtracted on each side (see
+ * of non-negative terms. Fractional α: the two-sided series split at z₀,
+ * arranged so that nothing cancels against 1 (rdp_sg_log_a_frac; see
  * shared/conformance/privacy/README.md §2, §9); the alternating tails are
  * summed until an Euler (repeated averaging) estimate settles, so the
  * polynomially decaying tails at q ≈ 0.5 need hundreds of terms, not 1e5.
  *
  * Pure functions; thread-safe.
  */
-#include <float.h>
 #include <math.h>
 
 #include "core/err.h"
