@@ -1,6 +1,8 @@
 /*
  * cmd_server.c — `heron server`: parses Prometheus' flags, starts the HTTP
- * front and waits for SIGINT/SIGTERM (stop) or SIGHUP (reload).
+ * front and the scraper and waits for SIGINT/SIGTERM (stop) or SIGHUP
+ * (reload the config; POST /-/reload does the same with
+ * --web.enable-lifecycle).
  *
  * Signals are blocked before any thread starts and taken synchronously with
  * sigwait here, so no handler runs on an arbitrary thread.
@@ -19,6 +21,7 @@
 #include "core/units.h"
 #include "heron.h"
 #include "http/server.h"
+#include "scrape/scrape.h"
 
 typedef struct server_flags {
     const char *listen_address;
@@ -41,6 +44,32 @@ static void request_quit(void *arg)
 {
     (void)arg;
     kill(getpid(), SIGTERM);
+}
+
+typedef struct reload_ctx {
+    scrape_manager *scrape;
+    const char *config_file;
+    int enable_lifecycle;
+} reload_ctx;
+
+/* POST /-/reload: reloads the config now; 500 with the error when it is
+ * refused (the running config stays). */
+static void route_reload(const httpd_request *req, httpd_response *resp, void *arg)
+{
+    reload_ctx *c = arg;
+    if (!c->enable_lifecycle) {
+        httpd_reply_text(resp, 403, "Lifecycle API is not enabled.\n");
+        return;
+    }
+    if (strcmp(httpd_method(req), "POST") != 0 && strcmp(httpd_method(req), "PUT") != 0) {
+        httpd_reply_text(resp, 405, "method not allowed: use POST\n");
+        return;
+    }
+    heron_err err = {0};
+    if (scrape_manager_reload(c->scrape, c->config_file, &err) != 0) {
+        resp->status = 500;
+        buf_printf(&resp->body, "failed to reload config: %s\n", err.msg);
+    }
 }
 
 static int register_build_info(heron_err *err)
@@ -157,9 +186,32 @@ int cmd_server(int argc, char **argv)
         hlog(HLOG_ERROR, "server", "cannot open storage", "err", err.msg, NULL);
         return 1;
     }
+    scrape_manager *scrape;
+    scrape_manager_opts so = {
+        .db = server_query_db(query),
+        .registry = reg,
+        .listen_address = f.listen_address,
+    };
+    if (scrape_manager_new(&so, &scrape, &err) != 0) {
+        hlog(HLOG_ERROR, "server", "cannot start the scraper", "err", err.msg, NULL);
+        server_query_stop(query);
+        return 1;
+    }
+    reload_ctx reload = {scrape, f.config_file, f.enable_lifecycle};
+    const http_route *query_routes = server_query_routes(query);
+    size_t nq = 0;
+    while (query_routes && query_routes[nq].path)
+        nq++;
+    http_route routes[nq + 5];
+    memcpy(routes, query_routes, nq * sizeof *routes);
+    routes[nq] = (http_route){"/api/v1/targets", scrape_api_targets, scrape};
+    routes[nq + 1] = (http_route){"/api/v1/targets/metadata", scrape_api_targets_metadata, scrape};
+    routes[nq + 2] = (http_route){"/api/v1/status/config", scrape_api_status_config, scrape};
+    routes[nq + 3] = (http_route){"/-/reload", route_reload, &reload};
+    routes[nq + 4] = (http_route){0};
     http_server *http;
     http_server_opts opts = {
-        .routes = server_query_routes(query),
+        .routes = routes,
         .listen_address = f.listen_address,
         .registry = reg,
         .enable_lifecycle = f.enable_lifecycle,
@@ -167,6 +219,13 @@ int cmd_server(int argc, char **argv)
     };
     if (http_server_start(&opts, &http, &err) != 0) {
         hlog(HLOG_ERROR, "server", "cannot start HTTP server", "err", err.msg, NULL);
+        scrape_manager_free(scrape);
+        server_query_stop(query);
+        return 1;
+    }
+    if (scrape_manager_reload(scrape, f.config_file, &err) != 0) {
+        http_server_stop(http);
+        scrape_manager_free(scrape);
         server_query_stop(query);
         return 1;
     }
@@ -180,7 +239,7 @@ int cmd_server(int argc, char **argv)
         if (sigwait(&signals, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            hlog(HLOG_INFO, "server", "SIGHUP received: nothing to reload yet", NULL);
+            scrape_manager_reload(scrape, f.config_file, NULL);
             continue;
         }
         hlog(HLOG_INFO, "server", "received signal, exiting gracefully",
@@ -188,6 +247,7 @@ int cmd_server(int argc, char **argv)
         break;
     }
     http_server_stop(http);
+    scrape_manager_free(scrape);
     server_query_stop(query);
     collect_free(host);
     hlog(HLOG_INFO, "server", "see you next time!", NULL);

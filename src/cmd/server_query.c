@@ -103,6 +103,11 @@ const http_route *server_query_routes(const server_query *q)
     return api_server_routes(&q->api);
 }
 
+struct tsdb_db *server_query_db(const server_query *q)
+{
+    return q->db;
+}
+
 void server_query_stop(server_query *q)
 {
     if (!q)

@@ -33,6 +33,8 @@ int server_query_start(const server_query_opts *o, server_query **out,
                        heron_err *err);
 /* The API routes, ended by a NULL path; valid until server_query_stop. */
 const http_route *server_query_routes(const server_query *q);
+/* The open tsdb (for the scraper), valid until server_query_stop. */
+struct tsdb_db *server_query_db(const server_query *q);
 /* Stops maintenance, frees the engine and closes the tsdb. NULL: no-op. */
 void server_query_stop(server_query *q);
 
