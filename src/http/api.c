@@ -124,6 +124,11 @@ int api_matchers_parse(const char *const *sel, size_t n, api_matchers *out,
         if (!rc && node->kind != PROMQL_VECTOR_SELECTOR)
             rc = err_set(&err, HERON_EINVAL, "1:1: parse error: expected a "
                          "vector selector, got %s", sel[i]);
+        /* Prometheus parses match[] as a bare selector and checks the
+         * matchers afterwards, with its own message */
+        if (rc && strstr(err.msg, "must contain at least one non-empty matcher"))
+            snprintf(err.msg, sizeof err.msg,
+                     "match[] must contain at least one non-empty matcher");
         int nonempty = 0;
         for (size_t j = 0; !rc && j < node->u.vs.nmatchers; j++)
             nonempty |= !node->u.vs.matchers[j].matches_empty;

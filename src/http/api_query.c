@@ -55,23 +55,26 @@ static void write_result(jsonw *w, const promql_result *r)
     jsonw_object_end(w);
 }
 
+/* Prometheus prefixes a bad instant query with the parameter's name but
+ * reports a bad range query as it is. */
 static void reply_result(httpd_response *resp, int rc, const promql_result *r,
-                         const heron_err *err)
+                         const heron_err *err, int range)
 {
     if (rc) {
+        const char *msg = r->error ? r->error : err->msg;
         switch (r->errtype) {
         case PROMQL_ERR_BAD_DATA:
-            api_reply_error(resp, API_ERR_BAD_DATA, "invalid parameter \"query\": %s",
-                            err->msg);
+            api_reply_error(resp, API_ERR_BAD_DATA, "%s%s",
+                            range ? "" : "invalid parameter \"query\": ", msg);
             break;
         case PROMQL_ERR_TIMEOUT:
-            api_reply_error(resp, API_ERR_TIMEOUT, "%s", err->msg);
+            api_reply_error(resp, API_ERR_TIMEOUT, "%s", msg);
             break;
         case PROMQL_ERR_INTERNAL:
-            api_reply_error(resp, API_ERR_INTERNAL, "%s", err->msg);
+            api_reply_error(resp, API_ERR_INTERNAL, "%s", msg);
             break;
         default:
-            api_reply_error(resp, API_ERR_EXECUTION, "%s", err->msg);
+            api_reply_error(resp, API_ERR_EXECUTION, "%s", msg);
             break;
         }
         return;
@@ -119,7 +122,7 @@ void api_query(const httpd_request *req, httpd_response *resp, void *arg)
         const char *q = api_param(&p, "query");
         promql_result r;
         int rc = promql_engine_instant(a->engine, q ? q : "", t, timeout, &r, &err);
-        reply_result(resp, rc, &r, &err);
+        reply_result(resp, rc, &r, &err, 0);
         promql_result_free(&r);
     }
     api_params_free(&p);
@@ -145,13 +148,15 @@ void api_query_range(const httpd_request *req, httpd_response *resp, void *arg)
     } else if (api_parse_time(e ? e : "", &end, &err)) {
         api_reply_error(resp, API_ERR_BAD_DATA, "invalid parameter \"end\": %s", err.msg);
     } else if (end < start) {
-        api_reply_error(resp, API_ERR_BAD_DATA, "end timestamp must not be before start time");
+        api_reply_error(resp, API_ERR_BAD_DATA, "invalid parameter \"end\": end "
+                        "timestamp must not be before start time");
     } else if (api_parse_duration(st ? st : "", &step, &err)) {
         api_reply_error(resp, API_ERR_BAD_DATA, "invalid parameter \"step\": %s", err.msg);
     } else if (step <= 0) {
         api_reply_error(resp, API_ERR_BAD_DATA,
-                        "zero or negative query resolution step widths are not "
-                        "accepted. Try a positive integer");
+                        "invalid parameter \"step\": zero or negative query "
+                        "resolution step widths are not accepted. Try a "
+                        "positive integer");
     } else if ((end - start) / step > 11000) {
         api_reply_error(resp, API_ERR_BAD_DATA,
                         "exceeded maximum resolution of 11,000 points per "
@@ -162,7 +167,7 @@ void api_query_range(const httpd_request *req, httpd_response *resp, void *arg)
         promql_result r;
         int rc = promql_engine_range(a->engine, q ? q : "", start, end, step,
                                      timeout, &r, &err);
-        reply_result(resp, rc, &r, &err);
+        reply_result(resp, rc, &r, &err, 1);
         promql_result_free(&r);
     }
     api_params_free(&p);

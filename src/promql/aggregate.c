@@ -163,32 +163,55 @@ static size_t agg_present(const agg_state *a, size_t g, size_t i,
     return k;
 }
 
-/* topk/bottomk order: better values first, NaN last, then input order. */
+/* topk/bottomk select exactly as Prometheus does, so that ties pick the
+ * same series: a binary heap with Go's container/heap moves (a min-heap
+ * for topk, a max-heap for bottomk, NaN always "less"), the root replaced
+ * only by a strictly better value, then a stable sort of the heap, best
+ * first. */
 typedef struct rank_item {
     double v;
     size_t k;
 } rank_item;
 
-static int rank_desc(const void *x, const void *y)
+static int heap_less(const rank_item *h, size_t i, size_t j, int top)
 {
-    const rank_item *a = x, *b = y;
-    int an = isnan(a->v), bn = isnan(b->v);
-    if (an != bn)
-        return an - bn;
-    if (!an && a->v != b->v)
-        return a->v > b->v ? -1 : 1;
-    return a->k < b->k ? -1 : a->k > b->k;
+    if (isnan(h[i].v))
+        return 1;
+    return top ? h[i].v < h[j].v : h[i].v > h[j].v;
 }
 
-static int rank_asc(const void *x, const void *y)
+static void heap_swap(rank_item *h, size_t i, size_t j)
 {
-    const rank_item *a = x, *b = y;
-    int an = isnan(a->v), bn = isnan(b->v);
-    if (an != bn)
-        return an - bn;
-    if (!an && a->v != b->v)
-        return a->v < b->v ? -1 : 1;
-    return a->k < b->k ? -1 : a->k > b->k;
+    rank_item t = h[i];
+    h[i] = h[j];
+    h[j] = t;
+}
+
+static void heap_up(rank_item *h, size_t j, int top)
+{
+    while (j > 0) {
+        size_t i = (j - 1) / 2;
+        if (!heap_less(h, j, i, top))
+            break;
+        heap_swap(h, i, j);
+        j = i;
+    }
+}
+
+static void heap_down(rank_item *h, size_t n, int top)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t j = 2 * i + 1;
+        if (j >= n)
+            break;
+        if (j + 1 < n && heap_less(h, j + 1, j, top))
+            j++;
+        if (!heap_less(h, j, i, top))
+            break;
+        heap_swap(h, i, j);
+        i = j;
+    }
 }
 
 static int agg_topk(agg_state *a, size_t i, size_t *idx, rank_item *items)
@@ -199,13 +222,25 @@ static int agg_topk(agg_state *a, size_t i, size_t *idx, rank_item *items)
     size_t k = p >= 9.2e18 ? SIZE_MAX : (size_t)(int64_t)p;
     int top = a->n->u.agg.op == PROMQL_AGG_TOPK;
     for (size_t g = 0; g < a->ngroups; g++) {
-        size_t n = agg_present(a, g, i, NULL, idx);
+        size_t n = agg_present(a, g, i, NULL, idx), len = 0;
         for (size_t j = 0; j < n; j++) {
-            items[j].k = idx[j];
-            items[j].v = a->in->vs[idx[j]].v[i];
+            double v = a->in->vs[idx[j]].v[i];
+            if (len < k) {
+                items[len].k = idx[j];
+                items[len].v = v;
+                heap_up(items, len++, top);
+            } else if ((top ? items[0].v < v : items[0].v > v) ||
+                       (isnan(items[0].v) && !isnan(v))) {
+                items[0].k = idx[j];
+                items[0].v = v;
+                if (k > 1)
+                    heap_down(items, len, top);
+            }
         }
-        qsort(items, n, sizeof *items, top ? rank_desc : rank_asc);
-        for (size_t j = 0; j < n && j < k; j++) {
+        for (size_t x = 1; x < len; x++) /* stable insertion sort, best first */
+            for (size_t y = x; y > 0 && heap_less(items, y - 1, y, top); y--)
+                heap_swap(items, y, y - 1);
+        for (size_t j = 0; j < len; j++) {
             const ev_series *s = &a->in->vs[items[j].k];
             size_t *o = &a->oidx[items[j].k];
             int rc;

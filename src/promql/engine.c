@@ -199,6 +199,7 @@ static int run(promql_engine *e, const char *query, int64_t start,
         timeout_ms = e->o.timeout_ms;
     uint64_t deadline = hclock_mono_ns() + (uint64_t)timeout_ms * 1000000ull;
 
+    char c_msg[sizeof ((ev_ctx *)0)->msg] = "";
     promql_node *root;
     int rc = promql_parse(query, strlen(query), &r->arena, &root, err);
     if (rc) {
@@ -249,6 +250,7 @@ static int run(promql_engine *e, const char *query, int64_t start,
         if (!rc)
             rc = shape(&c, &v, range, r);
     }
+    memcpy(c_msg, c.msg, sizeof c_msg);
     r->t = start;
     r->errtype = rc ? (c.errtype ? c.errtype : PROMQL_ERR_EXECUTION) : 0;
     r->samples = c.samples;
@@ -258,6 +260,12 @@ static int run(promql_engine *e, const char *query, int64_t start,
     if (e->m_samples)
         heron_counter_add(e->m_samples, (double)c.samples);
 done:
+    if (rc) {
+        const char *m = c_msg[0] ? c_msg : err ? err->msg : "query failed";
+        r->error = promql_arena_strndup(&r->arena, m, strlen(m));
+        if (!r->error)
+            r->error = "query failed";
+    }
     r->peak_bytes = r->arena.used;
     if (rc && e->m_failed)
         heron_counter_inc(e->m_failed);
@@ -281,6 +289,7 @@ int promql_engine_range(promql_engine *e, const char *query, int64_t start,
         memset(out, 0, sizeof *out);
         promql_arena_init(&out->arena, 0);
         out->errtype = PROMQL_ERR_BAD_DATA;
+        out->error = "invalid range query: step must be positive and end not before start";
         return err_set(err, HERON_EINVAL, "invalid range query: step %lld, "
                        "start %lld, end %lld", (long long)step,
                        (long long)start, (long long)end);

@@ -68,6 +68,8 @@ typedef struct promql_result {
     promql_rseries *series;
     size_t nseries;
     promql_errtype errtype;
+    const char *error;     /* after an error: the whole message (heron_err
+                              holds at most 255 bytes of it) */
     size_t peak_bytes;     /* arena bytes the evaluation used */
     size_t samples;        /* samples loaded from storage */
     promql_arena arena;    /* owns everything above */

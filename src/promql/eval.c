@@ -11,11 +11,14 @@ int ev_fail(ev_ctx *c, promql_errtype t, int code, const char *fmt, ...)
 {
     if (c->errtype == PROMQL_ERR_NONE) {
         c->errtype = t;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+        va_end(ap);
         if (c->err) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(c->err->msg, sizeof c->err->msg, fmt, ap);
-            va_end(ap);
+            size_t n = strnlen(c->msg, sizeof c->err->msg - 1);
+            memcpy(c->err->msg, c->msg, n);
+            c->err->msg[n] = 0;
             c->err->code = code;
         }
     }

@@ -54,6 +54,7 @@ typedef struct ev_ctx {
     size_t samples, max_samples;
     promql_errtype errtype;
     heron_err *err;
+    char msg[1024]; /* the first error in full (heron_err truncates) */
     unsigned tick;
 } ev_ctx;
 

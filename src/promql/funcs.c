@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "promql/eval.h"
 
@@ -67,27 +66,83 @@ static math_fn math_for(promql_func_id id)
     }
 }
 
-/* Calendar fields of a Unix time in seconds, in UTC. */
+/* Calendar fields of a Unix time in seconds, in UTC, computed exactly as
+ * Go's time package does for time.Unix(int64(v), 0) — including its
+ * wrapping arithmetic, so NaN and out-of-range values (which Go converts
+ * to the minimum int64 on amd64) give Prometheus' answers. */
+static int64_t go_int64(double v)
+{
+    if (isnan(v) || v >= 9223372036854775808.0 || v < -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
+static int go_leap(int64_t y)
+{
+    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+
 static double calendar(promql_func_id id, double secs)
 {
-    time_t t = (time_t)(int64_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return NAN;
+    static const int days_before[] = {0, 31, 59, 90, 120, 151, 181, 212,
+                                      243, 273, 304, 334, 365};
+    const uint64_t day_s = 86400;
+    /* seconds since Go's absolute zero year */
+    uint64_t abs = (uint64_t)go_int64(secs) + UINT64_C(9223372028715321600);
     switch (id) {
-    case PROMQL_FN_DAY_OF_MONTH: return tm.tm_mday;
-    case PROMQL_FN_DAY_OF_WEEK: return tm.tm_wday;
-    case PROMQL_FN_DAY_OF_YEAR: return tm.tm_yday + 1;
-    case PROMQL_FN_HOUR: return tm.tm_hour;
-    case PROMQL_FN_MINUTE: return tm.tm_min;
-    case PROMQL_FN_MONTH: return tm.tm_mon + 1;
-    case PROMQL_FN_YEAR: return tm.tm_year + 1900;
-    case PROMQL_FN_DAYS_IN_MONTH: {
-        static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        int y = tm.tm_year + 1900, m = tm.tm_mon;
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        return days[m] + (m == 1 && leap);
+    case PROMQL_FN_HOUR:
+        return (double)((abs % day_s) / 3600);
+    case PROMQL_FN_MINUTE:
+        return (double)((abs % 3600) / 60);
+    case PROMQL_FN_DAY_OF_WEEK:
+        return (double)(((abs + day_s) % (7 * day_s)) / day_s);
+    default:
+        break;
     }
+    uint64_t d = abs / day_s, n, y;
+    n = d / 146097;
+    y = 400 * n;
+    d -= 146097 * n;
+    n = d / 36524;
+    n -= n >> 2;
+    y += 100 * n;
+    d -= 36524 * n;
+    n = d / 1461;
+    y += 4 * n;
+    d -= 1461 * n;
+    n = d / 365;
+    n -= n >> 2;
+    y += n;
+    d -= 365 * n;
+    int64_t year = (int64_t)y + INT64_C(-292277022399);
+    int yday = (int)d, day = yday, month;
+    if (id == PROMQL_FN_YEAR)
+        return (double)year;
+    if (id == PROMQL_FN_DAY_OF_YEAR)
+        return yday + 1;
+    if (go_leap(year) && day == 31 + 29 - 1) {
+        month = 2;
+        day = 29;
+    } else {
+        if (go_leap(year) && day > 31 + 29 - 1)
+            day--;
+        month = day / 31;
+        int begin = days_before[month];
+        if (day >= days_before[month + 1]) {
+            begin = days_before[month + 1];
+            month++;
+        }
+        month++;
+        day = day - begin + 1;
+    }
+    switch (id) {
+    case PROMQL_FN_DAY_OF_MONTH:
+        return day;
+    case PROMQL_FN_MONTH:
+        return month;
+    case PROMQL_FN_DAYS_IN_MONTH:
+        return days_before[month] - days_before[month - 1] +
+               (month == 2 && go_leap(year));
     default:
         return NAN;
     }

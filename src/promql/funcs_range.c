@@ -113,10 +113,10 @@ static int extrapolate(const win *w, double *out, int counter, int rate)
     double thr = avg * 1.1, interval = sampled;
     interval += to_start < thr ? to_start : avg / 2;
     interval += to_end < thr ? to_end : avg / 2;
-    result = result * (interval / sampled);
+    double factor = interval / sampled;
     if (rate)
-        result = result / ((double)(w->end - w->start) / 1e3);
-    *out = result;
+        factor /= (double)(w->end - w->start) / 1e3;
+    *out = result * factor;
     return 1;
 }
 
