@@ -23,7 +23,7 @@
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
 static int g_released;
-static int g_hung_calls;
+static int g_hung_calls, g_hung_returns;
 static char g_root[4096];
 
 /* statfs that hangs on ".../nfs" until the test releases it. */
@@ -35,6 +35,7 @@ static int hanging_statfs(const char *path, struct statfs *out)
         g_hung_calls++;
         while (!g_released)
             pthread_cond_wait(&g_cond, &g_lock);
+        g_hung_returns++;
         pthread_mutex_unlock(&g_lock);
     }
     return statfs(path, out);
@@ -116,6 +117,43 @@ static void test_hung_mount_is_skipped_and_recovers(void **state)
     collect_fs_statfs = statfs;
 }
 
+/* Freeing the collectors while a statfs hangs is safe: the stuck worker
+ * keeps what it uses alive and drops it when it returns. */
+static void test_free_while_hung(void **state)
+{
+    (void)state;
+    pthread_mutex_lock(&g_lock);
+    g_released = 0;
+    g_hung_calls = g_hung_returns = 0;
+    pthread_mutex_unlock(&g_lock);
+    collect_fs_statfs = hanging_statfs;
+    heron_registry *reg;
+    collect_set *set;
+    registry_for_basic(&reg, &set);
+    tu_expo e;
+    scrape(reg, &e);
+    assert_int_equal(value(&e, "node_filesystem_device_error", NFS), 1);
+    tu_expo_free(&e);
+    collect_free(set);
+    heron_registry_free(reg);
+
+    pthread_mutex_lock(&g_lock);
+    g_released = 1;
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+    int returned = 0;
+    for (int i = 0; i < 200 && !returned; i++) {
+        pthread_mutex_lock(&g_lock);
+        returned = g_hung_returns == 1;
+        pthread_mutex_unlock(&g_lock);
+        if (!returned)
+            nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+    assert_true(returned);
+    nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL); /* let it unwind */
+    collect_fs_statfs = statfs;
+}
+
 static void *scrape_loop(void *arg)
 {
     heron_registry *reg = arg;
@@ -160,6 +198,7 @@ int main(void)
     snprintf(g_root, sizeof g_root, "%.2000s/tests/data/collect/basic", src ? src : ".");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hung_mount_is_skipped_and_recovers),
+        cmocka_unit_test(test_free_while_hung),
         cmocka_unit_test(test_concurrent_scrapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
