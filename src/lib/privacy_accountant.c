@@ -192,21 +192,30 @@ static int acct_slot_for(heron_privacy_accountant *a,
     return 0;
 }
 
+/* Checks m and finds its slot, which can take m->steps more steps. */
+static int acct_prepare(heron_privacy_accountant *a,
+                        const heron_privacy_mechanism *m, acct_slot **s,
+                        heron_err *err)
+{
+    int rc = heron_privacy_mechanism_check(m, err);
+    if (!rc)
+        rc = acct_slot_for(a, m, s, err);
+    if (!rc && m->steps > HERON_PRIVACY_MAX_STEPS - (*s)->steps)
+        rc = err_set(err, HERON_ERANGE,
+                     "%s: %llu more steps would take the total above 2^53",
+                     heron_privacy_kind_name(m->kind),
+                     (unsigned long long)m->steps);
+    return rc;
+}
+
 int heron_privacy_accountant_compose(heron_privacy_accountant *a,
                                      const heron_privacy_mechanism *m,
                                      heron_err *err)
 {
-    int rc = heron_privacy_mechanism_check(m, err);
     acct_slot *s = NULL;
-    if (!rc)
-        rc = acct_slot_for(a, m, &s, err);
+    int rc = acct_prepare(a, m, &s, err);
     if (rc)
         return rc;
-    if (m->steps > HERON_PRIVACY_MAX_STEPS - s->steps)
-        return err_set(err, HERON_ERANGE,
-                       "%s: %llu more steps would take the total above 2^53",
-                       heron_privacy_kind_name(m->kind),
-                       (unsigned long long)m->steps);
     s->steps += m->steps;
     a->dirty = 1;
     return 0;
@@ -220,16 +229,22 @@ size_t heron_privacy_accountant_orders(const heron_privacy_accountant *a,
     return a->n;
 }
 
+/* out = folded + Σ steps·curve, always summed in the same order. */
+static void acct_sum(const heron_privacy_accountant *a, double *out)
+{
+    memcpy(out, a->folded, a->n * sizeof(double));
+    for (size_t k = 0; k < ACCT_SLOTS; k++) {
+        const acct_slot *s = &a->slots[k];
+        if (s->curve && s->steps)
+            for (size_t i = 0; i < a->n; i++)
+                out[i] += (double)s->steps * s->curve[i];
+    }
+}
+
 static const double *acct_total(heron_privacy_accountant *a)
 {
     if (a->dirty) {
-        memcpy(a->total, a->folded, a->n * sizeof(double));
-        for (size_t k = 0; k < ACCT_SLOTS; k++) {
-            const acct_slot *s = &a->slots[k];
-            if (s->curve && s->steps)
-                for (size_t i = 0; i < a->n; i++)
-                    a->total[i] += (double)s->steps * s->curve[i];
-        }
+        acct_sum(a, a->total);
         a->dirty = 0;
     }
     return a->total;
@@ -267,15 +282,14 @@ int heron_privacy_accountant_epsilon_after(heron_privacy_accountant *a,
                                            double *epsilon, double *order,
                                            heron_err *err)
 {
-    int rc = heron_privacy_mechanism_check(m, err);
     acct_slot *s = NULL;
-    if (!rc)
-        rc = acct_slot_for(a, m, &s, err);
+    int rc = acct_prepare(a, m, &s, err);
     if (rc)
         return rc;
-    const double *total = acct_total(a);
-    for (size_t i = 0; i < a->n; i++)
-        a->scratch[i] = total[i] + (double)m->steps * s->curve[i];
+    /* the very sum compose would leave, so that ε after compose is equal */
+    s->steps += m->steps;
+    acct_sum(a, a->scratch);
+    s->steps -= m->steps;
     return heron_rdp_epsilon(a->orders, a->scratch, a->n, delta, conv,
                              epsilon, order, err);
 }

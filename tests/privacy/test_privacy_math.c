@@ -495,6 +495,16 @@ static void test_accountant(void **state)
                          a, 1e-5, HERON_PRIVACY_IMPROVED, &e2, &order, NULL),
                      0);
     assert_true(e0 == e2 && e1 > e0);
+    /* ... and predicts exactly what composing gives */
+    assert_int_equal(heron_privacy_accountant_compose(a, &many, NULL), 0);
+    assert_int_equal(heron_privacy_accountant_epsilon(
+                         a, 1e-5, HERON_PRIVACY_IMPROVED, &e2, &order, NULL),
+                     0);
+    assert_true(e2 == e1);
+    heron_privacy_accountant_free(a);
+    assert_int_equal(heron_privacy_accountant_new(NULL, 0, &a, NULL), 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(heron_privacy_accountant_compose(a, &one, NULL), 0);
 
     /* 40 distinct mechanisms (more than the cached slots) compose exactly
      * like their curves summed by hand */
@@ -525,6 +535,10 @@ static void test_accountant(void **state)
     assert_int_equal(heron_privacy_accountant_compose(a, &huge, &err),
                      HERON_ERANGE);
     assert_non_null(strstr(err.msg, "2^53"));
+    assert_int_equal(heron_privacy_accountant_epsilon_after(
+                         a, &huge, 1e-5, HERON_PRIVACY_IMPROVED, &e1, &order,
+                         &err),
+                     HERON_ERANGE);
     heron_privacy_accountant_rdp(a, ca);
     for (size_t i = 0; i < n; i++)
         assert_true(ca[i] == cb[i]);
