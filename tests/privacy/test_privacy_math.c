@@ -505,6 +505,9 @@ static void test_accountant(void **state)
     assert_int_equal(heron_privacy_accountant_new(NULL, 0, &a, NULL), 0);
     for (int i = 0; i < 1000; i++)
         assert_int_equal(heron_privacy_accountant_compose(a, &one, NULL), 0);
+    assert_int_equal(heron_privacy_accountant_epsilon(
+                         a, 1e-5, HERON_PRIVACY_IMPROVED, &e2, &order, NULL),
+                     0);
 
     /* 40 distinct mechanisms (more than the cached slots) compose exactly
      * like their curves summed by hand */
