@@ -36,11 +36,23 @@ static int check_selector(promql_parser *p, promql_node *n)
 {
     size_t count = n->u.vs.nmatchers;
     if (n->u.vs.name) {
-        for (size_t i = 0; i + 1 < count; i++)
-            if (strcmp(n->u.vs.matchers[i].name, "__name__") == 0)
-                return promql_parse_error(p, HERON_EINVAL, n->pos_start,
-                                          "metric name must not be set twice: \"%s\" or \"%s\"",
-                                          n->u.vs.name, n->u.vs.matchers[i].value);
+        for (size_t i = 0; i + 1 < count; i++) {
+            const promql_matcher *m = &n->u.vs.matchers[i];
+            if (strcmp(m->name, "__name__") != 0)
+                continue;
+            buf q;
+            buf_init(&q, 0);
+            int rc = promql_quote(&q, n->u.vs.name, strlen(n->u.vs.name));
+            rc = rc ? rc : buf_puts(&q, " or ");
+            rc = rc ? rc : promql_quote(&q, m->value, m->value_len);
+            if (rc == 0)
+                promql_parse_error(p, HERON_EINVAL, n->pos_start,
+                                   "metric name must not be set twice: %s", q.data);
+            else
+                promql_parse_error(p, HERON_ENOMEM, n->pos_start, "out of memory");
+            buf_free(&q);
+            return p->code;
+        }
     }
     for (size_t i = 0; i < count; i++)
         if (!n->u.vs.matchers[i].matches_empty)

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "promql/print.h"
 #include "promql/promql.h"
 
 #define PRETTY_COLUMNS 100
@@ -43,28 +44,18 @@ static int flat(const promql_node *n, int level, buf *out)
 
 static int pretty_binary(const promql_node *n, int level, buf *out)
 {
-    /* The operator line is what the one-line form puts between the operands. */
-    buf line;
-    buf_init(&line, 0);
-    int rc = promql_print(n, &line);
-    buf lhs, rhs;
-    buf_init(&lhs, 0);
-    buf_init(&rhs, 0);
-    rc = rc ? rc : promql_print(n->u.binary.lhs, &lhs);
-    rc = rc ? rc : promql_print(n->u.binary.rhs, &rhs);
-    rc = rc ? rc : pretty(n->u.binary.lhs, level + 1, out);
-    rc = rc ? rc : buf_putc(out, '\n');
-    rc = rc ? rc : indent(out, level);
-    if (!rc) {
-        size_t start = lhs.len + 1, end = line.len - rhs.len - 1;
-        rc = buf_append(out, line.data + start, end - start);
+    int rc;
+    if (promql_print_is_inf_base(n)) {
+        rc = indent(out, level + 1);
+        rc = rc ? rc : buf_puts(out, "Inf");
+    } else {
+        rc = pretty(n->u.binary.lhs, level + 1, out);
     }
     rc = rc ? rc : buf_putc(out, '\n');
-    rc = rc ? rc : pretty(n->u.binary.rhs, level + 1, out);
-    buf_free(&line);
-    buf_free(&lhs);
-    buf_free(&rhs);
-    return rc;
+    rc = rc ? rc : indent(out, level);
+    rc = rc ? rc : promql_print_operator(n, out);
+    rc = rc ? rc : buf_putc(out, '\n');
+    return rc ? rc : pretty(n->u.binary.rhs, level + 1, out);
 }
 
 static int pretty_aggregate(const promql_node *n, int level, buf *out)

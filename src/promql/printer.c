@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "promql/lexer.h"
+#include "promql/print.h"
 #include "promql/promql.h"
 
 int promql_quote(buf *out, const char *s, size_t len)
@@ -197,11 +198,17 @@ static int print_selector_body(buf *out, const promql_node *n)
     return rc;
 }
 
-static int print_binary(const promql_node *n, buf *out)
+int promql_print_is_inf_base(const promql_node *n)
+{
+    const promql_node *lhs = n->u.binary.lhs;
+    return n->u.binary.op == PROMQL_OP_POW && lhs->kind == PROMQL_NUMBER &&
+           isinf(lhs->u.number) && lhs->u.number > 0;
+}
+
+int promql_print_operator(const promql_node *n, buf *out)
 {
     const promql_matching *m = n->u.binary.matching;
-    int rc = promql_print(n->u.binary.lhs, out);
-    rc = rc ? rc : buf_printf(out, " %s", promql_binop_name(n->u.binary.op));
+    int rc = buf_puts(out, promql_binop_name(n->u.binary.op));
     if (!rc && n->u.binary.return_bool)
         rc = buf_puts(out, " bool");
     if (!rc && m && (m->labels.count > 0 || m->on)) {
@@ -215,6 +222,15 @@ static int print_binary(const promql_node *n, buf *out)
             rc = rc ? rc : buf_putc(out, ')');
         }
     }
+    return rc;
+}
+
+static int print_binary(const promql_node *n, buf *out)
+{
+    int rc = promql_print_is_inf_base(n) ? buf_puts(out, "Inf")
+                                         : promql_print(n->u.binary.lhs, out);
+    rc = rc ? rc : buf_putc(out, ' ');
+    rc = rc ? rc : promql_print_operator(n, out);
     rc = rc ? rc : buf_putc(out, ' ');
     return rc ? rc : promql_print(n->u.binary.rhs, out);
 }

@@ -129,6 +129,20 @@ static int ast_equal(const promql_node *a, const promql_node *b)
     return 0;
 }
 
+/* heron's one deliberate difference from Prometheus' text (docs/promql.md):
+ * the number +Inf as the base of `^` prints as "Inf", because "+Inf ^ 2"
+ * reads back as +(Inf ^ 2). Applies that to a golden answer. */
+static void adjust_inf_base(char *s)
+{
+    for (char *p = strstr(s, "+Inf"); p; p = strstr(p + 1, "+Inf")) {
+        const char *q = p + 4;
+        while (*q == ' ' || *q == '\n')
+            q++;
+        if (q[0] == '^' && (q[1] == ' ' || q[1] == '\n' || q[1] == '\0'))
+            memmove(p, p + 1, strlen(p + 1) + 1);
+    }
+}
+
 /* Parses text and compares its tree with n; 1 when equal. */
 static int reparses_to(promql_arena *a, const buf *text, const promql_node *n, buf *again)
 {
@@ -213,6 +227,8 @@ static void test_golden(void **state)
         if (kind) {
             records++;
             errors += kind == 'E';
+            if (kind != 'E' && want.data)
+                adjust_inf_base(want.data);
             passed += check_record(q, kind == 'M' ? 'A' : kind, want.data ? want.data : "", 1);
             kind = 0;
         }
@@ -257,6 +273,12 @@ static void test_canonical_forms(void **state)
         {"a + ignoring () b", "a + b"},
         {"a + on () b", "a + on () b"},
         {"x @ 1.0005", "x @ 1.001"},
+        /* Prometheus: "+Inf ^ 2", "-+Inf ^ 2", "++Inf ^ 2" */
+        {"Inf ^ 2", "Inf ^ 2"},
+        {"-Inf ^ 2", "-Inf ^ 2"},
+        {"+Inf ^ 2", "+Inf ^ 2"},
+        {"2 ^ Inf", "2 ^ +Inf"},
+        {"(Inf) ^ 2", "(+Inf) ^ 2"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         if (!check_record(cases[i][0], 'A', cases[i][1], 0))
