@@ -327,8 +327,10 @@ static int mon_spend(heron_privacy_monitor *m, const heron_privacy_spend *s,
     double delta_after = (rdp_used ? m->delta : 0) + m->delta_direct +
                          s->delta;
     double before_delta = (m->rdp_used ? m->delta : 0) + m->delta_direct;
-    double charged = eps_after - before; /* ≥ 0: ε grows with every RDP */
-    if (isnan(charged)) /* inf − inf once ε is already infinite */
+    /* ε only grows; what is not ≥ 0 here is inf − inf, or rounding after
+     * the accountant folded an evicted mechanism into its running sum. */
+    double charged = eps_after - before;
+    if (!(charged >= 0))
         charged = 0;
     uint64_t minute = m->clock(m->clock_arg) / MON_MINUTE_NS;
     if (enforce) {
