@@ -353,8 +353,9 @@ int cmd_privacy(int argc, char **argv)
     double *curve = malloc(n * sizeof *curve);
     rc = curve ? heron_privacy_accountant_new(orders, n, &acct, &err)
                : err_set(&err, HERON_ENOMEM, "out of memory");
+    int usage = 0; /* a composition the arguments make impossible */
     for (int i = 0; !rc && i < a.nmech; i++)
-        rc = heron_privacy_accountant_compose(acct, &a.mech[i], &err);
+        usage = rc = heron_privacy_accountant_compose(acct, &a.mech[i], &err);
     double value = 0, order = 0;
     if (!rc && strcmp(action, "epsilon") == 0)
         rc = heron_privacy_accountant_epsilon(acct, target, conv, &value,
@@ -369,11 +370,13 @@ int cmd_privacy(int argc, char **argv)
         } else {
             priv_print_pair(action, value, order, json);
         }
+    } else if (usage) {
+        priv_usage_error("--mechanism: %s", err.msg);
     } else {
         fprintf(stderr, "heron privacy %s: %s\n", action, err.msg);
     }
     heron_privacy_accountant_free(acct);
     free(curve);
     free(orders);
-    return rc ? 1 : 0;
+    return usage ? 2 : rc ? 1 : 0;
 }

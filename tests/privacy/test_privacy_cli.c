@@ -141,6 +141,8 @@ static void test_usage_errors(void **state)
         {"epsilon --mechanism gaussian:noise=1,steps=9007199254740993 --delta "
          "1e-5", "steps 9007199254740993"},
         {"epsilon --mechanism gaussian:noise=1,bogus=2 --delta 1e-5", "bogus"},
+        {"epsilon --mechanism gaussian:noise=1,steps=9007199254740992 "
+         "--mechanism gaussian:noise=1,steps=1 --delta 1e-5", "above 2^53"},
         {"epsilon --mechanism gauss:noise=1 --delta 1e-5", "gauss"},
         {"epsilon --mechanism gaussian --delta 1e-5", "noise=S is required"},
         {"epsilon --mechanism gaussian:noise=1 --delta 1", "--delta"},
