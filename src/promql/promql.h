@@ -1,12 +1,13 @@
 /*
  * promql — the PromQL front end: arena, lexer, parser, static type checks,
- * function table and printer, compatible with Prometheus 2.42.
+ * function table and printers, compatible with Prometheus 2.42 (see
+ * docs/promql.md for what is supported and the few known differences).
  *
  * Contract:
  *   - Ownership: everything promql_parse returns (nodes, strings, matcher and
  *     argument arrays) lives in the promql_arena the caller passes, and dies
- *     with promql_arena_free. Nothing else is allocated; the input text is
- *     not referenced after the call returns.
+ *     with promql_arena_free. Other memory is only scratch, freed before
+ *     the call returns; the input text is not referenced afterwards.
  *   - Errors: promql_parse returns 0 or a negative HERON_E* code and fills
  *     the optional heron_err with Prometheus' message, e.g.
  *     "1:5: parse error: unexpected <op:+>" (line:column of the first error,
