@@ -18,6 +18,7 @@ for f in "$conf"/*.test; do
 done
 if [ "$mode" = libfuzzer ]; then
   exec "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=4096 -print_final_stats=1 "$work/corpus"
+    -max_len=4096 -print_final_stats=1 -dict="$(dirname "$0")/fuzz_promql.dict" \
+    "$work/corpus"
 fi
 exec "$fuzzer" "$work/corpus"
