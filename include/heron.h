@@ -370,9 +370,10 @@ int heron_privacy_conversion_parse(const char *name,
 
 /* Per-step RDP at one order (order +inf allowed: +inf, Laplace 1/b; order 1
  * only for Laplace). Pure; thread-safe. The subsampled Gaussian is exact to
- * about 1e-12 relative: integer orders by the finite A−1 sum, fractional
- * ones by the two-sided series with the alternating tails accelerated; it
- * refuses finite orders above HERON_RDP_MAX_SUM_ORDER with HERON_ERANGE. */
+ * about 1e-12 relative (σ ≤ 100): integer orders by the finite A−1 sum,
+ * fractional ones by the two-sided series with the alternating tails
+ * accelerated; it refuses finite orders above HERON_RDP_MAX_SUM_ORDER with
+ * HERON_ERANGE. */
 int heron_rdp_gaussian(double sigma, double order, double *out,
                        heron_err *err);
 int heron_rdp_subsampled_gaussian(double q, double sigma, double order,
@@ -401,10 +402,11 @@ int heron_rdp_orders_parse(const char *spec, double **out, size_t *n,
                            heron_err *err);
 
 /* RDP curve → (ε, δ). ε for a given δ in (0, 1), or δ for a given ε ≥ 0
- * (δ capped at 1). *order receives the order attaining the optimum, the
- * first in list order. Orders must be ≥ 1 (order 1 and orders whose RDP is
- * +inf or NaN never win unless nothing else is finite); rdp values must not
- * be negative. Pure; thread-safe. */
+ * (δ capped at 1). *order (may be NULL) receives the order attaining the
+ * optimum, the first in list order. Orders must be ≥ 1 (at order 1 only
+ * the improved conversion's KL shortcut gives a finite ε) and RDP values
+ * ≥ 0 or +inf; an order whose RDP is +inf gives ε = +inf. Pure;
+ * thread-safe. */
 int heron_rdp_epsilon(const double *orders, const double *rdp, size_t n,
                       double delta, heron_privacy_conversion conv,
                       double *epsilon, double *order, heron_err *err);
