@@ -604,8 +604,8 @@ static int read_sd(const scrape_job *jc, int read, scrape_static_config **groups
 
 static mjob *find_job(scrape_manager *m, const char *name)
 {
-    for (size_t i = 0; i < m->njobs; i++)
-        if (strcmp(m->jobs[i].name, name) == 0)
+    for (size_t i = 0; i < m->njobs; i++) /* moved-out jobs have no name */
+        if (m->jobs[i].name && strcmp(m->jobs[i].name, name) == 0)
             return &m->jobs[i];
     return NULL;
 }
@@ -643,6 +643,14 @@ static void sd_poll(scrape_manager *m)
         if (read_sd(jc, 1, &groups, &n, &sig, &err) < 0) {
             hlog(HLOG_ERROR, "scrape", "file_sd: cannot read targets, keeping the last ones",
                  "job", jc->job_name, "err", err.msg, NULL);
+            /* Try again when the files change or at the next refresh. */
+            pthread_mutex_lock(&m->mu);
+            mjob *mj = m->cfg == cfg ? find_job(m, jc->job_name) : NULL;
+            if (mj) {
+                mj->sd_sig = sig;
+                mj->sd_read_ms = now_ms();
+            }
+            pthread_mutex_unlock(&m->mu);
             continue;
         }
         pthread_mutex_lock(&m->mu);
