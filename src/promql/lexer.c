@@ -565,6 +565,22 @@ promql_token promql_lexer_next(promql_lexer *l)
     return l->brace_open ? lex_inside_braces(l) : lex_statement(l);
 }
 
+promql_tok promql_lexer_peek_kind(promql_lexer *l)
+{
+    size_t pos = l->pos;
+    int paren = l->paren_depth, brace = l->brace_open, bracket = l->bracket_open;
+    int colon = l->got_colon, dur = l->want_duration, failed = l->failed;
+    promql_tok kind = promql_lexer_next(l).kind;
+    l->pos = pos;
+    l->paren_depth = paren;
+    l->brace_open = brace;
+    l->bracket_open = bracket;
+    l->got_colon = colon;
+    l->want_duration = dur;
+    l->failed = failed;
+    return kind;
+}
+
 /* ---- unquoting (Prometheus' strutil.Unquote) ---- */
 
 static size_t utf8_encode(unsigned r, char *out)

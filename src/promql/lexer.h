@@ -104,6 +104,10 @@ void promql_lexer_init(promql_lexer *l, const char *input, size_t len);
 /* The next token; ERROR tokens carry their message in l->errmsg. */
 promql_token promql_lexer_next(promql_lexer *l);
 
+/* The kind of the next token, without consuming it (errmsg may change;
+ * reading the token for real repeats any error). */
+promql_tok promql_lexer_peek_kind(promql_lexer *l);
+
 /* Unquotes a STRING token's text (with its quotes) into out (at least
  * len bytes); returns the length, or -1 on bad escapes (already reported
  * by the lexer, so this only happens for input the lexer rejected). */

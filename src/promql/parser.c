@@ -728,23 +728,17 @@ static promql_node *parse_primary(promql_parser *p)
         return parse_paren(p);
     case PT_LEFT_BRACE:
         return parse_selector(p, 0);
-    case PT_IDENTIFIER: {
-        /* A function call when `(` follows; look at the next token. */
-        promql_lexer saved = p->lex;
-        promql_token next = promql_lexer_next(&p->lex);
-        p->lex = saved;
-        if (next.kind == PT_LEFT_PAREN)
+    case PT_IDENTIFIER:
+        /* a function call when `(` follows */
+        if (promql_lexer_peek_kind(&p->lex) == PT_LEFT_PAREN)
             return parse_call(p);
         return parse_selector(p, 0);
-    }
     default:
         break;
     }
     if (PT_IS_AGGREGATOR(t.kind)) {
-        promql_lexer saved = p->lex;
-        promql_token next = promql_lexer_next(&p->lex);
-        p->lex = saved;
-        if (next.kind == PT_LEFT_PAREN || next.kind == PT_BY || next.kind == PT_WITHOUT)
+        promql_tok next = promql_lexer_peek_kind(&p->lex);
+        if (next == PT_LEFT_PAREN || next == PT_BY || next == PT_WITHOUT)
             return parse_aggregate(p);
     }
     if (is_metric_name_token(t.kind))
