@@ -163,11 +163,11 @@ static size_t agg_present(const agg_state *a, size_t g, size_t i,
     return k;
 }
 
-/* topk/bottomk select exactly as Prometheus does, so that ties pick the
- * same series: a binary heap with Go's container/heap moves (a min-heap
- * for topk, a max-heap for bottomk, NaN always "less"), the root replaced
- * only by a strictly better value, then a stable sort of the heap, best
- * first. */
+/* topk/bottomk select exactly as Prometheus 2.42 does, so that ties pick
+ * the same series: a binary heap with Go's container/heap moves (a min-heap
+ * for topk, a max-heap for bottomk, NaN always "less"); a better value (or
+ * any value over a NaN root) pops the root and is pushed; then a stable
+ * sort of the heap, best first. */
 typedef struct rank_item {
     double v;
     size_t k;
@@ -225,17 +225,21 @@ static int agg_topk(agg_state *a, size_t i, size_t *idx, rank_item *items)
         size_t n = agg_present(a, g, i, NULL, idx), len = 0;
         for (size_t j = 0; j < n; j++) {
             double v = a->in->vs[idx[j]].v[i];
-            if (len < k) {
-                items[len].k = idx[j];
-                items[len].v = v;
-                heap_up(items, len++, top);
-            } else if ((top ? items[0].v < v : items[0].v > v) ||
-                       (isnan(items[0].v) && !isnan(v))) {
+            if (len == k && !(top ? items[0].v < v : items[0].v > v) &&
+                !isnan(items[0].v))
+                continue;
+            if (len == k && k == 1) {
                 items[0].k = idx[j];
                 items[0].v = v;
-                if (k > 1)
-                    heap_down(items, len, top);
+                continue;
             }
+            if (len == k) { /* heap.Pop: last to the root, sift down */
+                heap_swap(items, 0, len - 1);
+                heap_down(items, --len, top);
+            }
+            items[len].k = idx[j];
+            items[len].v = v;
+            heap_up(items, len++, top);
         }
         for (size_t x = 1; x < len; x++) /* stable insertion sort, best first */
             for (size_t y = x; y > 0 && heap_less(items, y - 1, y, top); y--)

@@ -183,8 +183,11 @@ static void generate(const peer *peers, int npeers, int *failed)
                     for (int i = 0; i < n; i++) {
                         int k = chunk + i;
                         int reset = (k / (60 + 10 * inst)) ;
+                        /* the per-instance factor keeps topk free of exact
+                         * ties, whose pick in range queries depends on
+                         * Prometheus' internal series order */
                         vs[i] = (double)((k % (60 + 10 * inst)) * (j + 1) * (m + 1) * 3 +
-                                         reset);
+                                         reset) * (1 + inst / 64.0);
                     }
                     rw_batch_add(&b, ls, ts, vs, (size_t)n);
                     for (int l = 0; l < 5; l++) {
@@ -556,6 +559,11 @@ int main(void)
             run_queries(&h, &p);
             run_others(&h, &p);
             printf("api golden: %d compared, %d mismatched\n", compared, mismatched);
+            if (getenv("HERON_GOLDEN_PAUSE")) { /* debugging: keep both peers up */
+                printf("heron %s prometheus %s\n", h.base, p.base);
+                fflush(stdout);
+                sleep((unsigned)atoi(getenv("HERON_GOLDEN_PAUSE")));
+            }
             rc = mismatched ? 1 : 0;
         }
     }
