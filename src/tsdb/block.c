@@ -589,7 +589,8 @@ const qsource_ops block_qsource_ops = {
 
 /* ---- tombstones ------------------------------------------------------------- */
 
-static int write_tombs(block *b, heron_err *err)
+static int write_tombs(const block *b, const tomb_ent *tombs, size_t ntombs,
+                       heron_err *err)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/tombstones", b->dir);
@@ -598,13 +599,13 @@ static int write_tombs(block *b, heron_err *err)
     buf_init(&out, 0);
     int rc = buf_append(&out, BF_TOMBS_MAGIC "\x01\0\0\0", BF_HDR);
     if (!rc)
-        rc = enc_u32(&out, (uint32_t)b->ntombs);
-    for (size_t i = 0; i < b->ntombs && !rc; i++) {
-        rc = enc_uvarint(&out, b->tombs[i].id);
+        rc = enc_u32(&out, (uint32_t)ntombs);
+    for (size_t i = 0; i < ntombs && !rc; i++) {
+        rc = enc_uvarint(&out, tombs[i].id);
         if (!rc)
-            rc = enc_varint(&out, b->tombs[i].mint);
+            rc = enc_varint(&out, tombs[i].mint);
         if (!rc)
-            rc = enc_varint(&out, b->tombs[i].maxt);
+            rc = enc_varint(&out, tombs[i].maxt);
     }
     if (!rc)
         rc = enc_u32(&out, crc32c(0, out.data, out.len));
@@ -625,21 +626,35 @@ static int write_tombs(block *b, heron_err *err)
 }
 
 int block_delete(block *b, const tsdb_matcher *const *ms, size_t n,
-                 int64_t mint, int64_t maxt, heron_err *err)
+                 int64_t mint, int64_t maxt, pthread_rwlock_t *lock,
+                 heron_err *err)
 {
     plist ids = {0};
     qsource src = {&block_qsource_ops, b};
     int rc = qsource_select(&src, ms, n, &ids, err);
     if (rc == 0 && ids.n) {
-        tomb_ent *t = realloc(b->tombs, (b->ntombs + ids.n) * sizeof *t);
+        /* A new list, written out with no lock held, then swapped in. */
+        size_t nt = b->ntombs + ids.n;
+        tomb_ent *t = malloc(nt * sizeof *t);
         if (!t) {
             rc = err_set(err, HERON_ENOMEM, "out of memory");
         } else {
-            b->tombs = t;
+            if (b->ntombs)
+                memcpy(t, b->tombs, b->ntombs * sizeof *t);
             for (size_t i = 0; i < ids.n; i++)
-                t[b->ntombs++] = (tomb_ent){ids.v[i], mint, maxt};
-            qsort(t, b->ntombs, sizeof *t, tomb_cmp);
-            rc = write_tombs(b, err);
+                t[b->ntombs + i] = (tomb_ent){ids.v[i], mint, maxt};
+            qsort(t, nt, sizeof *t, tomb_cmp);
+            rc = write_tombs(b, t, nt, err);
+        }
+        if (rc == 0) {
+            pthread_rwlock_wrlock(lock);
+            tomb_ent *old = b->tombs;
+            b->tombs = t;
+            b->ntombs = nt;
+            pthread_rwlock_unlock(lock);
+            free(old);
+        } else {
+            free(t);
         }
     }
     plist_free(&ids);

@@ -6,11 +6,13 @@
  * checks every section's CRC32C, so a damaged file is reported at open with
  * its path; a damaged chunk found later fails the query that reads it
  * (chunk CRCs are checked on read). A block is read-only after open except
- * for its tombstones, which change only under the database's exclusive
- * reload lock. Reads are thread-safe.
+ * for its tombstone list, which block_delete swaps under the database's
+ * reload lock held exclusively. Reads are thread-safe.
  */
 #ifndef HERON_TSDB_BLOCK_H
 #define HERON_TSDB_BLOCK_H
+
+#include <pthread.h>
 
 #include "tsdb/query.h"
 
@@ -32,10 +34,13 @@ const char *block_get_dir(const block *b);
 /* Bytes of all files of the block. */
 uint64_t block_bytes(const block *b);
 int block_has_tombstones(const block *b);
-/* Adds deleted intervals to the series of the block selected by ms and
- * rewrites its tombstones file (atomically, by rename). */
+/* Adds deleted intervals to the series of the block selected by ms:
+ * rewrites its tombstones file (atomically, by rename) with no lock held,
+ * then swaps the in-memory list under `lock` held exclusively. Callers
+ * serialise deletions (the database's maintenance mutex). */
 int block_delete(block *b, const tsdb_matcher *const *ms, size_t n,
-                 int64_t mint, int64_t maxt, heron_err *err);
+                 int64_t mint, int64_t maxt, pthread_rwlock_t *lock,
+                 heron_err *err);
 
 extern const qsource_ops block_qsource_ops;
 

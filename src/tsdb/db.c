@@ -233,13 +233,14 @@ int tsdb_delete(tsdb_db *db, const tsdb_matcher *const *ms, size_t n,
     if (mint > maxt)
         return err_set(err, HERON_EINVAL, "delete range [%lld, %lld] is empty",
                        (long long)mint, (long long)maxt);
+    /* maint keeps the block list still; the head's tombstones are under
+     * its series locks, so no lock is held across the file writes. */
     pthread_mutex_lock(&db->maint);
-    pthread_rwlock_wrlock(&db->reload);
     int rc = 0;
     for (size_t i = 0; i < db->nblocks && rc == 0; i++) {
         const block_meta *m = block_get_meta(db->blocks[i]);
         if (m->maxt > mint && m->mint <= maxt)
-            rc = block_delete(db->blocks[i], ms, n, mint, maxt, err);
+            rc = block_delete(db->blocks[i], ms, n, mint, maxt, &db->reload, err);
     }
     plist ids = {0};
     qsource hs = {&head_qsource_ops, db->h};
@@ -267,7 +268,6 @@ int tsdb_delete(tsdb_db *db, const tsdb_matcher *const *ms, size_t n,
         buf_free(&rec);
     }
     plist_free(&ids);
-    pthread_rwlock_unlock(&db->reload);
     pthread_mutex_unlock(&db->maint);
     return rc;
 }

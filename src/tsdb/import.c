@@ -1,15 +1,20 @@
 /*
  * import — backfilling an OpenMetrics / Prometheus text file into blocks.
- * The file goes through an ordinary database opened on the target
- * directory with an unbounded out-of-order window, whose head is then cut
- * into blocks.
+ * The file goes through a private database in DIR/.import-XXXXXX (with an
+ * unbounded out-of-order window) whose head is then cut into blocks; the
+ * finished blocks are renamed into DIR. Blocks overlapping existing ones
+ * are merged by the next compaction of the database in DIR.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "tsdb/block.h"
 #include "tsdb/labels.h"
 
 #define MAX_LABELS 128
@@ -152,6 +157,31 @@ static int parse_sample(line_parser *lp, tsdb_label *ls, size_t *n, int64_t *t,
     return 0;
 }
 
+/* Renames every block of src into dst. */
+static int move_blocks(const char *src, const char *dst, heron_err *err)
+{
+    DIR *d = opendir(src);
+    if (!d)
+        return err_set(err, HERON_EIO, "open %s: %s", src, strerror(errno));
+    struct dirent *de;
+    char from[4096], to[4096];
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        if (strlen(de->d_name) != BLOCK_ID_LEN || de->d_name[0] == '.')
+            continue;
+        if (snprintf(from, sizeof from, "%s/%s", src, de->d_name) >= (int)sizeof from ||
+            snprintf(to, sizeof to, "%s/%s", dst, de->d_name) >= (int)sizeof to)
+            rc = err_set(err, HERON_EINVAL, "path too long under %s", dst);
+        else if (rename(from, to))
+            rc = err_set(err, HERON_EIO, "move %s to %s: %s", from, to, strerror(errno));
+    }
+    closedir(d);
+    return rc;
+}
+
+static int import_into(FILE *f, const char *file, const char *dir,
+                       int64_t block_range_ms, uint64_t *samples, heron_err *err);
+
 int tsdb_import_openmetrics(const char *file, const char *dir,
                             int64_t block_range_ms, uint64_t *samples,
                             heron_err *err)
@@ -159,15 +189,33 @@ int tsdb_import_openmetrics(const char *file, const char *dir,
     FILE *f = fopen(file, "r");
     if (!f)
         return err_set(err, HERON_EIO, "open %s: %s", file, strerror(errno));
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/.import-XXXXXX", dir);
+    int rc = 0;
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        rc = err_set(err, HERON_EIO, "mkdir %s: %s", dir, strerror(errno));
+    else if (!mkdtemp(tmp))
+        rc = err_set(err, HERON_EIO, "create %s: %s", tmp, strerror(errno));
+    if (rc == 0) {
+        rc = import_into(f, file, tmp, block_range_ms, samples, err);
+        if (rc == 0)
+            rc = move_blocks(tmp, dir, err);
+        block_remove_dir(tmp);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int import_into(FILE *f, const char *file, const char *dir,
+                       int64_t block_range_ms, uint64_t *samples, heron_err *err)
+{
     tsdb_options o = {.block_range_ms = block_range_ms,
                       .ooo_window_ms = INT64_MAX / 4,
                       .wal_sync = TSDB_WAL_SYNC_NEVER};
     tsdb_db *db;
     int rc = tsdb_open(dir, &o, &db, err);
-    if (rc) {
-        fclose(f);
+    if (rc)
         return rc;
-    }
     tsdb_appender *a = NULL;
     rc = tsdb_appender_new(db, &a, err);
     char *line = NULL;
@@ -213,6 +261,5 @@ int tsdb_import_openmetrics(const char *file, const char *dir,
     tsdb_appender_free(a);
     tsdb_close(db);
     free(line);
-    fclose(f);
     return rc;
 }

@@ -204,6 +204,34 @@ static void test_out_of_order_and_duplicates(void **state)
     free(dir);
 }
 
+/* An empty store takes samples of any age; then the head's window
+ * follows the data, as in Prometheus. */
+static void test_appendable_window(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    tsdb_db *db = open_db(dir, NULL);
+    tsdb_appender *a;
+    assert_int_equal(tsdb_appender_new(db, &a, NULL), 0);
+    append1(a, "old", "a", 1000, 1);           /* 1970 */
+    append1(a, "old", "a", 2000, 2);
+    assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+    append1(a, "new", "a", 1700000000000, 3);  /* 2023 */
+    assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+    tsdb_label ls[3];
+    size_t n = tu_labels(ls, 3, "__name__", "late", "instance", "a", NULL);
+    heron_err err = {0};
+    assert_int_equal(tsdb_append(a, NULL, ls, n, 3000, 1, &err), HERON_ESTATE);
+    assert_non_null(strstr(err.msg, "out of bounds"));
+    /* Within half a block range of the newest sample is fine. */
+    assert_int_equal(tsdb_append(a, NULL, ls, n, 1700000000000 - 3599000, 1, &err), 0);
+    assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+    tsdb_appender_free(a);
+    tsdb_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void test_limits_and_bad_labels(void **state)
 {
     (void)state;
@@ -470,6 +498,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_query),
         cmocka_unit_test(test_out_of_order_and_duplicates),
+        cmocka_unit_test(test_appendable_window),
         cmocka_unit_test(test_limits_and_bad_labels),
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_restart_replays_wal),

@@ -193,8 +193,8 @@ static void test_import_analyze(void **state)
     assert_true(st.blocks >= 5);
     assert_int_equal(st.head_series, 0);
     tsdb_matcher *m = tu_m(TSDB_MATCH_EQ, "path", "/a \"q\"");
-    size_t series, samples;
-    double sum;
+    size_t series = 0, samples = 0;
+    double sum = 0;
     assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&m, 1, INT64_MIN,
                               INT64_MAX, &series, &samples, &sum), 0);
     assert_int_equal(series, 3);
@@ -217,6 +217,21 @@ static void test_import_analyze(void **state)
                      HERON_ENOENT);
     fclose(mem);
     free(out);
+
+    /* Older data imported into a directory that has newer blocks: the
+     * new blocks overlap nothing and are simply added. */
+    f = fopen(file, "w");
+    fprintf(f, "old 7 1600000000\nold 8 1600000060\n# EOF\n");
+    fclose(f);
+    assert_int_equal(tsdb_import_openmetrics(file, db_dir, 0, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(tsdb_open(db_dir, &o, &db, NULL), 0);
+    m = tu_m(TSDB_MATCH_EQ, "__name__", "old");
+    assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&m, 1, INT64_MIN,
+                              INT64_MAX, &series, &samples, &sum), 0);
+    assert_true(samples == 2 && sum == 15);
+    tsdb_matcher_free(m);
+    tsdb_close(db);
 
     /* A malformed line is reported with its number. */
     f = fopen(file, "w");
