@@ -266,10 +266,8 @@ static void bench_codec(void)
     uint64_t ibytes = 0;
     for (int c = 0; c < NC; c++) {
         int k = chunk_decode(bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
-        uint64_t bits[CHUNK_MAX_SAMPLES];
-        memcpy(bits, vs, sizeof bits);
         uint8_t tmp[sizeof bufs[0]];
-        size_t il = chunk_int_encode(ts, bits, (size_t)k, tmp, sizeof tmp);
+        size_t il = chunk_int_encode(ts, vs, (size_t)k, tmp, sizeof tmp);
         if (il && il < lens[c]) {
             memcpy(bufs[c], tmp, il);
             lens[c] = il;

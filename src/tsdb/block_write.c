@@ -178,7 +178,7 @@ static int add_sym(writer *w, const char *s)
 
 /* Stores the chunk in e, or its integer encoding when that is smaller. */
 static int flush_chunk(writer *w, const chunk_enc *e, const int64_t *ts,
-                       const uint64_t *vs, int64_t cmin)
+                       const double *vs, int64_t cmin)
 {
     uint8_t ib[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
     size_t xl = chunk_enc_len(e);
@@ -199,7 +199,7 @@ static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
     chunk_enc e;
     chunk_enc_init(&e, cb);
     int64_t ts[CHUNK_MAX_SAMPLES];
-    uint64_t vs[CHUNK_MAX_SAMPLES];
+    double vs[CHUNK_MAX_SAMPLES];
     size_t first = w->nchunks;
     int64_t cmin = 0, t;
     double v;
@@ -211,7 +211,7 @@ static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
         if (e.n == 0)
             cmin = t;
         ts[e.n] = t;
-        memcpy(&vs[e.n], &v, sizeof v);
+        vs[e.n] = v;
         chunk_enc_append(&e, t, v);
         w->nsamples++;
         if (e.n == CHUNK_MAX_SAMPLES) {

@@ -104,8 +104,8 @@ enum { CHUNK_ENC_XOR = 1, CHUNK_ENC_INT = 2 };
 
 /* Encodes n (1..CHUNK_MAX_SAMPLES) samples into out (cap bytes) and
  * returns the length, or 0 when the values do not qualify or it would not
- * fit. vs are raw value bits. */
-size_t chunk_int_encode(const int64_t *ts, const uint64_t *vs, size_t n,
+ * fit. */
+size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
                         uint8_t *out, size_t cap);
 int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                      size_t max);

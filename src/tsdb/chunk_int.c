@@ -25,10 +25,10 @@ static unsigned width(uint64_t max)
 }
 
 /* x with x / 10^e == v bit for bit, or 0 (with *ok = 0). */
-static int64_t scaled(uint64_t vbits, int e, int *ok)
+static int64_t scaled(double v, int e, int *ok)
 {
-    double v;
-    memcpy(&v, &vbits, sizeof v);
+    uint64_t vbits;
+    memcpy(&vbits, &v, sizeof vbits);
     double s = v * pow10s[e];
     if (!(fabs(s) <= 9007199254740992.0)) { /* also rejects NaN */
         *ok = 0;
@@ -100,7 +100,7 @@ static void unpack(bitr *r, unsigned w, size_t n, uint64_t *out)
         out[i] = get_w(r, w);
 }
 
-size_t chunk_int_encode(const int64_t *ts, const uint64_t *vs, size_t n,
+size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
                         uint8_t *out, size_t cap)
 {
     if (n == 0 || n > CHUNK_MAX_SAMPLES)

@@ -332,7 +332,8 @@ int head_check(head *h, mseries *s, int64_t t, uint64_t vbits, heron_err *err)
 }
 
 static int push_full(head *h, mseries *s, const uint8_t *b, size_t len,
-                     int64_t mint, int64_t maxt, heron_err *err)
+                     uint64_t enc_flag, int64_t mint, int64_t maxt,
+                     heron_err *err)
 {
     if (s->nfull == s->cap_full) {
         uint32_t cap = s->cap_full ? s->cap_full * 2 : 2;
@@ -346,7 +347,7 @@ static int push_full(head *h, mseries *s, const uint8_t *b, size_t len,
     int rc = cmap_write(h->cm, b, len, maxt, &ref, err);
     if (rc)
         return rc;
-    s->full[s->nfull++] = (hchunk){mint, maxt, ref};
+    s->full[s->nfull++] = (hchunk){mint, maxt, ref | enc_flag};
     atomic_fetch_add(&h->nchunks, 1);
     return 0;
 }
@@ -359,7 +360,7 @@ static int flush_ooo(head *h, mseries *s, heron_err *err)
     chunk_enc_init(&e, buf);
     for (uint16_t i = 0; i < s->nooo; i++)
         chunk_enc_append(&e, s->ooo[i].t, s->ooo[i].v);
-    int rc = push_full(h, s, buf, chunk_enc_len(&e), s->ooo[0].t,
+    int rc = push_full(h, s, buf, chunk_enc_len(&e), 0, s->ooo[0].t,
                        s->ooo[s->nooo - 1].t, err);
     if (rc == 0)
         s->nooo = 0;
@@ -384,11 +385,20 @@ static int append_ooo(head *h, mseries *s, int64_t t, uint64_t vbits,
     return s->nooo == OOO_CAP ? flush_ooo(h, s, err) : 0;
 }
 
-/* Moves the open chunk into cmap; its buffer is kept for the next one. */
+/* Moves the open chunk into cmap, in the integer encoding when that is
+ * smaller; its buffer is kept for the next one. */
 static int cut_open(head *h, mseries *s, heron_err *err)
 {
-    int rc = push_full(h, s, s->open, chunk_enc_len(&s->enc), s->open_mint,
-                       s->enc.t, err);
+    size_t len = chunk_enc_len(&s->enc);
+    int64_t ts[CHUNK_MAX_SAMPLES];
+    double vs[CHUNK_MAX_SAMPLES];
+    uint8_t ib[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
+    int n = s->enc.n <= CHUNK_MAX_SAMPLES
+                ? chunk_decode(s->open, len, ts, vs, CHUNK_MAX_SAMPLES) : 0;
+    size_t il = n > 0 ? chunk_int_encode(ts, vs, (size_t)n, ib, len) : 0;
+    int rc = il && il < len
+                 ? push_full(h, s, ib, il, HCHUNK_INT, s->open_mint, s->enc.t, err)
+                 : push_full(h, s, s->open, len, 0, s->open_mint, s->enc.t, err);
     if (rc == 0)
         s->enc.n = 0;
     return rc;
@@ -695,13 +705,14 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         if (c->maxt < mint || c->mint > maxt)
             continue;
         size_t len;
-        const uint8_t *b = cmap_get(h->cm, c->ref, &len);
+        const uint8_t *b = cmap_get(h->cm, c->ref & ~HCHUNK_INT, &len);
         if (!b) {
             rc = err_set(err, HERON_EIO, "head chunk %llx of series %llu is gone",
                          (unsigned long long)c->ref, (unsigned long long)id);
             goto out;
         }
-        cs[n++] = (qchunk){c->mint, c->maxt, b, (uint32_t)len, CHUNK_ENC_XOR};
+        cs[n++] = (qchunk){c->mint, c->maxt, b, (uint32_t)len,
+                           c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
     }
     if (s->open && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
         size_t len = chunk_enc_len(&s->enc);

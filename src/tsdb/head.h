@@ -2,6 +2,9 @@
  * head — the in-memory part of the database: the series of the recent
  * past, each with one open chunk on the heap and its full chunks in cmap.
  *
+ * A full chunk is re-encoded with the integer encoding when that is
+ * smaller (chunk.h), once, as it leaves the open slot.
+ *
  * A series is found by the xxh3 hash of its sorted labels (hash shards) or
  * by its id (id shards); both are arrays of independently locked chained
  * tables, so appends to different series rarely meet on a lock. A series'
@@ -29,8 +32,10 @@
 
 typedef struct hchunk {
     int64_t mint, maxt;
-    uint64_t ref; /* cmap ref */
+    uint64_t ref; /* cmap ref; HCHUNK_INT set: integer encoding */
 } hchunk;
+
+#define HCHUNK_INT (UINT64_C(1) << 63)
 
 typedef struct mseries mseries;
 struct mseries {

@@ -266,7 +266,7 @@ static int int_roundtrip(const int64_t *ts, const double *vs, size_t n)
     for (size_t i = 0; i < n; i++)
         bits[i] = double_bits(vs[i]);
     uint8_t buf[4096];
-    size_t len = chunk_int_encode(ts, bits, n, buf, sizeof buf);
+    size_t len = chunk_int_encode(ts, vs, n, buf, sizeof buf);
     if (len == 0)
         return 0;
     int64_t dt[CHUNK_MAX_SAMPLES];

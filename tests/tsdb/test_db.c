@@ -204,6 +204,69 @@ static void test_out_of_order_and_duplicates(void **state)
     free(dir);
 }
 
+/* Full head chunks go to the integer encoding when exact, stay XOR
+ * otherwise; either way every value comes back bit for bit, from the head
+ * and from a block. */
+static double mixed_value(int i)
+{
+    switch ((i / 120) % 4) {
+    case 0: return (double)(i * 7);                  /* integers */
+    case 1: return (double)(i % 1000) / 100.0;       /* two decimals */
+    case 2: return i % 13 == 0 ? tsdb_stale_nan() : 1.0 / (i + 1); /* XOR */
+    default: return i % 2 ? -0.0 : 1e300;            /* XOR */
+    }
+}
+
+static void check_mixed(tsdb_db *db, int n)
+{
+    tsdb_matcher *m = tu_m(TSDB_MATCH_EQ, "__name__", "mixed");
+    tsdb_querier *q;
+    tsdb_series_set *set;
+    assert_int_equal(tsdb_querier_new(db, INT64_MIN, INT64_MAX, &q, NULL), 0);
+    assert_int_equal(tsdb_querier_select(q, (const tsdb_matcher *const *)&m, 1,
+                                         &set, NULL), 0);
+    assert_int_equal(tsdb_series_set_next(set), 1);
+    tsdb_iterator *it = tsdb_series_set_iterator(set);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(tsdb_iterator_next(it), 1);
+        int64_t t;
+        double v, want = mixed_value(i);
+        tsdb_iterator_at(it, &t, &v);
+        assert_true(t == (int64_t)i * 10000);
+        assert_memory_equal(&v, &want, sizeof v);
+    }
+    assert_int_equal(tsdb_iterator_next(it), 0);
+    tsdb_series_set_free(set);
+    tsdb_querier_free(q);
+    tsdb_matcher_free(m);
+}
+
+static void test_head_chunk_encodings(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    tsdb_db *db = open_db(dir, NULL);
+    tsdb_appender *a;
+    assert_int_equal(tsdb_appender_new(db, &a, NULL), 0);
+    tsdb_label ls[1] = {{"__name__", "mixed"}};
+    tsdb_ref ref = 0;
+    int n = 120 * 8 + 17;
+    for (int i = 0; i < n; i++)
+        assert_int_equal(tsdb_append(a, &ref, ls, 1, (int64_t)i * 10000,
+                                     mixed_value(i), NULL), 0);
+    assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+    tsdb_appender_free(a);
+    tsdb_stats st;
+    tsdb_get_stats(db, &st);
+    assert_true(st.head_chunks >= 8);
+    check_mixed(db, n);
+    assert_int_equal(tsdb_flush_head(db, NULL), 0);
+    check_mixed(db, n);
+    tsdb_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* An empty store takes samples of any age; then the head's window
  * follows the data, as in Prometheus. */
 static void test_appendable_window(void **state)
@@ -499,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_append_query),
         cmocka_unit_test(test_out_of_order_and_duplicates),
         cmocka_unit_test(test_appendable_window),
+        cmocka_unit_test(test_head_chunk_encodings),
         cmocka_unit_test(test_limits_and_bad_labels),
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_restart_replays_wal),
