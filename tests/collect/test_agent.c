@@ -50,8 +50,40 @@ static void test_usage_errors(void **state)
     assert_int_equal(run_to_exit(help), 0);
 }
 
+/* Feeds text to `promtool check metrics` (Prometheus' own parser and
+ * linter) and fails on anything but node_exporter's camelCase meminfo names,
+ * which it lints too. Skipped without promtool. */
+static void check_with_promtool(const char *text)
+{
+    if (access("/usr/bin/promtool", X_OK) != 0) {
+        print_message("promtool not installed: exposition not linted\n");
+        return;
+    }
+    char in[] = "/tmp/heron_agent_metrics_XXXXXX";
+    int fd = mkstemp(in);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "/usr/bin/promtool check metrics < %s 2>&1", in);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[1024];
+    int bad = 0;
+    while (fgets(line, sizeof line, p)) {
+        if (strncmp(line, "node_memory_", 12) == 0 && strstr(line, "camelCase"))
+            continue;
+        print_error("promtool: %s", line);
+        bad++;
+    }
+    pclose(p);
+    unlink(in);
+    assert_int_equal(bad, 0);
+}
+
 /* Starts the agent with extra flags, scrapes once, stops it. */
-static void scrape_agent(char **extra, tu_expo *e, buf *landing, int *missing_status)
+static void scrape_agent(char **extra, tu_expo *e, buf *landing, int *missing_status,
+                         int lint)
 {
     int port = tu_free_port();
     char listen[64];
@@ -78,6 +110,8 @@ static void scrape_agent(char **extra, tu_expo *e, buf *landing, int *missing_st
     tu_stop(pid);
     assert_int_equal(status, 200);
     assert_int_equal(tu_parse(body.data, e), 0);
+    if (lint)
+        check_with_promtool(body.data);
     buf_free(&body);
 }
 
@@ -95,7 +129,7 @@ static void test_paths_and_switches(void **state)
     buf landing;
     buf_init(&landing, 0);
     int missing = 0;
-    scrape_agent(extra, &e, &landing, &missing);
+    scrape_agent(extra, &e, &landing, &missing, 0);
     assert_non_null(strstr(landing.data, "href=\"/metrics\""));
     assert_int_equal(missing, 404);
     buf_free(&landing);
@@ -115,6 +149,21 @@ static void test_paths_and_switches(void **state)
     tu_expo_free(&e);
 }
 
+/* This machine's own tree, every collector, fake GPUs: what promtool says. */
+static void test_exposition_lints_clean(void **state)
+{
+    (void)state;
+    char lib[4200];
+    snprintf(lib, sizeof lib, "--collector.nvml.library=%s", FAKE_NVML_PATH);
+    char *extra[] = {lib, "--collector.processes.names=init,heron-agent",
+                     "--collector.processes.pids=1", NULL};
+    tu_expo e;
+    scrape_agent(extra, &e, NULL, NULL, 1);
+    assert_non_null(tu_family_find(&e, "nvidia_gpu_memory_used_bytes"));
+    assert_non_null(tu_family_find(&e, "node_cpu_seconds_total"));
+    tu_expo_free(&e);
+}
+
 int main(void)
 {
     const char *bin = getenv("HERON_BINARY_DIR");
@@ -124,6 +173,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_paths_and_switches),
+        cmocka_unit_test(test_exposition_lints_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
