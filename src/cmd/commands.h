@@ -15,5 +15,6 @@ int cmd_agent(int argc, char **argv);
 int cmd_tsdb(int argc, char **argv);
 int cmd_privacy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"tsdb", cmd_tsdb, "analyze a database directory, backfill OpenMetrics into blocks"},
     {"privacy", cmd_privacy, "differential-privacy calculator: epsilon, delta, RDP curves"},
     {"check", cmd_check, "validate configuration files (like promtool check)"},
+    {"query", cmd_query, "run a PromQL query against a server (like promtool query)"},
 };
 
 static void usage(FILE *out)

@@ -13,126 +13,21 @@
  * Exit status 0 when all match, 1 otherwise, 77 (skipped) without
  * /usr/bin/prometheus.
  */
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "peer.h"
 #include "rw_client.h"
 
 #define PROMETHEUS "/usr/bin/prometheus"
-
-typedef struct peer {
-    const char *name;
-    pid_t pid;
-    int port;
-    char base[64];
-} peer;
-
-static char tmpdir[256];
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
-        getsockname(fd, (struct sockaddr *)&a, &len)) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static size_t collect(char *p, size_t s, size_t n, void *u)
-{
-    buf_append(u, p, s * n);
-    return s * n;
-}
-
-/* GET (form == NULL) or form POST; returns the status, body in out. */
-static long http(const char *url, const char *form, buf *out)
-{
-    buf_reset(out);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    if (form)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
-    buf_puts(out, "");
-    return code;
-}
-
-static int start_peer(peer *p, char *const argv[], const char *log)
-{
-    p->pid = fork();
-    if (p->pid == 0) {
-        FILE *f = freopen(log, "w", stderr);
-        (void)f;
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    snprintf(p->base, sizeof p->base, "http://127.0.0.1:%d", p->port);
-    char url[128];
-    snprintf(url, sizeof url, "%s/-/ready", p->base);
-    buf b;
-    buf_init(&b, 0);
-    for (int i = 0; i < 600; i++) { /* up to 60 s */
-        if (http(url, NULL, &b) == 200) {
-            buf_free(&b);
-            return 0;
-        }
-        usleep(100000);
-    }
-    buf_free(&b);
-    fprintf(stderr, "%s did not become ready (log: %s)\n", p->name, log);
-    return -1;
-}
-
-static void stop_peer(peer *p)
-{
-    if (p->pid <= 0)
-        return;
-    kill(p->pid, SIGTERM);
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
-            p->pid = 0;
-            return;
-        }
-        usleep(100000);
-    }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, NULL, 0);
-    p->pid = 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    return remove(path);
-}
 
 /* ---- data ----------------------------------------------------------------- */
 
@@ -346,7 +241,7 @@ static void compare(const peer *h, const peer *p, const char *path, const char *
     buf bh, bp;
     buf_init(&bh, 0);
     buf_init(&bp, 0);
-    long ch = http(uh, form, &bh), cp = http(up, form, &bp);
+    long ch = peer_http(uh, form, &bh), cp = peer_http(up, form, &bp);
     json_t *jh = json_loads(bh.data, 0, NULL), *jp = json_loads(bp.data, 0, NULL);
     int same = ch == cp;
     if (same && jh && jp) {
@@ -381,20 +276,6 @@ static void compare(const peer *h, const peer *p, const char *path, const char *
     json_decref(jp);
     buf_free(&bh);
     buf_free(&bp);
-}
-
-static void url_escape(const char *s, char *out, size_t n)
-{
-    size_t k = 0;
-    for (; *s && k + 4 < n; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.')
-            out[k++] = (char)c;
-        else
-            k += (size_t)snprintf(out + k, n - k, "%%%02X", c);
-    }
-    out[k] = 0;
 }
 
 static const char *const queries[] = {
@@ -458,7 +339,7 @@ static void run_queries(const peer *h, const peer *p)
     int64_t end = t0 + (NPOINTS - 1) * STEP_MS;
     int64_t at[] = {t0 + 30 * 60000 + 7000, end, end + 4 * 60000, t0 + 52 * 60000};
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-        url_escape(queries[i], q, sizeof q);
+        peer_url_escape(queries[i], q, sizeof q);
         for (size_t k = 0; k < sizeof at / sizeof *at; k++) {
             snprintf(path, sizeof path, "/api/v1/query?query=%s&time=%.3f", q,
                      (double)at[k] / 1000);
@@ -523,9 +404,8 @@ int main(void)
     const char *bin = getenv("HERON_BINARY_DIR");
     char heron[512];
     snprintf(heron, sizeof heron, "%s/heron", bin ? bin : ".");
-    const char *tmp = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/heron-golden-XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(tmpdir))
+    char tmpdir[256];
+    if (peer_tmpdir(tmpdir, sizeof tmpdir))
         return 1;
     curl_global_init(CURL_GLOBAL_ALL);
     signal(SIGPIPE, SIG_IGN);
@@ -542,7 +422,7 @@ int main(void)
     char cfgflag[600];
     snprintf(cfgflag, sizeof cfgflag, "--config.file=%s", cfg);
 
-    peer h = {"heron", 0, free_port(), ""}, p = {"prometheus", 0, free_port(), ""};
+    peer h = {"heron", 0, peer_free_port(), ""}, p = {"prometheus", 0, peer_free_port(), ""};
     snprintf(hlisten, sizeof hlisten, "--web.listen-address=127.0.0.1:%d", h.port);
     snprintf(plisten, sizeof plisten, "--web.listen-address=127.0.0.1:%d", p.port);
     char *hargv[] = {heron, "server", hlisten, hdata, "--web.enable-remote-write-receiver",
@@ -550,7 +430,7 @@ int main(void)
     char *pargv[] = {PROMETHEUS, cfgflag, plisten, pdata, "--web.enable-remote-write-receiver",
                      "--log.level=warn", NULL};
     int rc = 1;
-    if (start_peer(&h, hargv, hlog) == 0 && start_peer(&p, pargv, plog) == 0) {
+    if (peer_start(&h, hargv, hlog) == 0 && peer_start(&p, pargv, plog) == 0) {
         t0 = ((int64_t)time(NULL) - 3600) / 60 * 60 * 1000;
         int failed = 0;
         peer both[2] = {h, p};
@@ -567,9 +447,9 @@ int main(void)
             rc = mismatched ? 1 : 0;
         }
     }
-    stop_peer(&h);
-    stop_peer(&p);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    peer_stop(&h);
+    peer_stop(&p);
+    peer_rmdir(tmpdir);
     curl_global_cleanup();
     return rc;
 }
