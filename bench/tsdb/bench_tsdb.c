@@ -226,7 +226,7 @@ static uint64_t read_all(tsdb_db *db, int batch, double *sum)
 static void bench_codec(void)
 {
     enum { NC = 20000 };
-    uint8_t(*bufs)[CHUNK_HDR_BYTES + 121 * CHUNK_SAMPLE_MAX_BYTES] = malloc(NC * sizeof *bufs);
+    uint8_t(*bufs)[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)] = malloc(NC * sizeof *bufs);
     size_t *lens = malloc(NC * sizeof *lens);
     uint8_t *encs = malloc(NC);
     uint64_t rng = 42, bytes = 0;

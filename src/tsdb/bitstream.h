@@ -2,7 +2,8 @@
  * bitstream — MSB-first bit writer and reader for the chunk codecs.
  *
  * The writer appends into a caller-owned byte array of fixed capacity; the
- * caller makes sure there is room (chunk_xor checks before each sample).
+ * caller makes sure there is room, plus 8 bytes of slack: the writer stores
+ * whole 64-bit words (chunk.h's CHUNK_APPEND_ROOM and CHUNK_BUF_BYTES).
  * The reader never reads past `nbytes`: bits beyond the end read as zero and
  * set `overrun`, which decoders check once per sample. Header-only so the
  * decoder's inner loop inlines. Not thread-safe (plain values).
@@ -19,22 +20,27 @@ typedef struct bitw {
     size_t nbits; /* bits written so far */
 } bitw;
 
-/* Writes the low n bits of v (1 <= n <= 64), most significant first. */
+/* Writes the low n bits of v, 1 <= n <= 56: merges them with the partial
+ * byte and stores one big-endian word (bits past the end become 0). */
+static inline void bitw_put_small(bitw *w, uint64_t v, unsigned n)
+{
+    size_t byte = w->nbits >> 3;
+    unsigned used = (unsigned)(w->nbits & 7);
+    uint64_t keep = used ? (uint64_t)(w->b[byte] >> (8 - used)) : 0;
+    v &= (UINT64_C(1) << n) - 1;
+    uint64_t x = __builtin_bswap64(((keep << n) | v) << (64 - used - n));
+    memcpy(w->b + byte, &x, 8);
+    w->nbits += n;
+}
+
+/* Writes the low n bits of v (0 <= n <= 64), most significant first. */
 static inline void bitw_put(bitw *w, uint64_t v, unsigned n)
 {
-    if (n < 64)
-        v &= (UINT64_C(1) << n) - 1;
-    while (n > 0) {
-        size_t byte = w->nbits >> 3;
-        unsigned used = (unsigned)(w->nbits & 7);
-        unsigned room = 8 - used;
-        unsigned take = n < room ? n : room;
-        uint8_t bits = (uint8_t)((v >> (n - take)) & ((1u << take) - 1));
-        if (used == 0)
-            w->b[byte] = 0;
-        w->b[byte] |= (uint8_t)(bits << (room - take));
-        w->nbits += take;
-        n -= take;
+    if (n > 56) {
+        bitw_put_small(w, v >> 32, n - 32);
+        bitw_put_small(w, v & 0xffffffffu, 32);
+    } else if (n > 0) {
+        bitw_put_small(w, v, n);
     }
 }
 

@@ -180,9 +180,9 @@ static int add_sym(writer *w, const char *s)
 static int flush_chunk(writer *w, const chunk_enc *e, const int64_t *ts,
                        const double *vs, int64_t cmin)
 {
-    uint8_t ib[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t ib[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)];
     size_t xl = chunk_enc_len(e);
-    size_t il = chunk_int_encode(ts, vs, e->n, ib, xl);
+    size_t il = chunk_int_encode(ts, vs, e->n, ib, sizeof ib);
     if (il && il < xl)
         return put_chunk(w, CHUNK_ENC_INT, ib, il, cmin, e->t);
     return put_chunk(w, CHUNK_ENC_XOR, e->w.b, xl, cmin, e->t);
@@ -195,7 +195,7 @@ static int write_series(writer *w, tsdb_series_set *set, int64_t mint,
     size_t nls;
     const tsdb_label *ls = tsdb_series_set_labels(set, &nls);
     tsdb_iterator *it = tsdb_series_set_iterator(set);
-    uint8_t cb[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t cb[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)];
     chunk_enc e;
     chunk_enc_init(&e, cb);
     int64_t ts[CHUNK_MAX_SAMPLES];

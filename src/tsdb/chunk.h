@@ -14,8 +14,8 @@
  * the stale marker, -0.0 and infinities come back unchanged.
  *
  * The encoder writes into a caller-owned buffer and never allocates; the
- * caller keeps CHUNK_SAMPLE_MAX_BYTES free before each append (the buffer
- * can be moved with chunk_enc_rebase). The iterator reads a borrowed byte
+ * caller keeps CHUNK_APPEND_ROOM free before each append (the buffer can be
+ * moved with chunk_enc_rebase). The iterator reads a borrowed byte
  * range, bounds-checked: damaged bytes give HERON_EIO, never a crash.
  * Neither is thread-safe; a finished chunk's bytes may be read by any
  * number of iterators at once.
@@ -31,6 +31,11 @@
 #define CHUNK_HDR_BYTES 2
 /* The most bytes one append can add (varint t + 64-bit v, or 68+77 bits). */
 #define CHUNK_SAMPLE_MAX_BYTES 20
+/* Free bytes an encoder needs past chunk_enc_len() before each append,
+ * and the size of a buffer that holds n samples: the bit writer stores
+ * whole words, so both include 8 bytes of slack. */
+#define CHUNK_APPEND_ROOM (CHUNK_SAMPLE_MAX_BYTES + 8)
+#define CHUNK_BUF_BYTES(n) (CHUNK_HDR_BYTES + (n) * CHUNK_SAMPLE_MAX_BYTES + 8)
 /* The head cuts a chunk at this many samples or CHUNK_TARGET_BYTES. */
 #define CHUNK_MAX_SAMPLES 120
 #define CHUNK_TARGET_BYTES 1024
@@ -45,10 +50,9 @@ typedef struct chunk_enc {
     uint8_t trail;   /* 0xff: no window yet */
 } chunk_enc;
 
-/* Starts an empty chunk in b (at least CHUNK_HDR_BYTES +
- * CHUNK_SAMPLE_MAX_BYTES long). */
+/* Starts an empty chunk in b (at least CHUNK_BUF_BYTES(1) long). */
 void chunk_enc_init(chunk_enc *e, uint8_t *b);
-/* Appends a sample. The caller guarantees CHUNK_SAMPLE_MAX_BYTES of room
+/* Appends a sample. The caller guarantees CHUNK_APPEND_ROOM bytes of room
  * past chunk_enc_len() and fewer than 65535 samples. */
 void chunk_enc_append(chunk_enc *e, int64_t t, double v);
 /* Bytes in use, header included. */
@@ -102,9 +106,9 @@ int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
  * branch-free. */
 enum { CHUNK_ENC_XOR = 1, CHUNK_ENC_INT = 2 };
 
-/* Encodes n (1..CHUNK_MAX_SAMPLES) samples into out (cap bytes) and
- * returns the length, or 0 when the values do not qualify or it would not
- * fit. */
+/* Encodes n (1..CHUNK_MAX_SAMPLES) samples into out (cap bytes, which
+ * CHUNK_BUF_BYTES(n) always satisfies) and returns the length, or 0 when
+ * the values do not qualify or it might not fit. */
 size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
                         uint8_t *out, size_t cap);
 int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,

@@ -134,7 +134,7 @@ size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
     unsigned wv = use_dd ? wdd : wd;
     /* Worst case size check: varints ≤ 10 bytes each. */
     size_t bits = 16 + 3 * 80 + 7 + 4 + 1 + 7 + (n * (size_t)wt) + (n * (size_t)wv);
-    if ((bits + 7) / 8 > cap)
+    if ((bits + 7) / 8 + 8 > cap)
         return 0;
     bitw w = {out, 0};
     bitw_put(&w, n, 16);

@@ -355,7 +355,7 @@ static int push_full(head *h, mseries *s, const uint8_t *b, size_t len,
 /* Encodes the out-of-order buffer into a full chunk. */
 static int flush_ooo(head *h, mseries *s, heron_err *err)
 {
-    uint8_t buf[CHUNK_HDR_BYTES + (OOO_CAP + 1) * CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t buf[CHUNK_BUF_BYTES(OOO_CAP)];
     chunk_enc e;
     chunk_enc_init(&e, buf);
     for (uint16_t i = 0; i < s->nooo; i++)
@@ -392,10 +392,10 @@ static int cut_open(head *h, mseries *s, heron_err *err)
     size_t len = chunk_enc_len(&s->enc);
     int64_t ts[CHUNK_MAX_SAMPLES];
     double vs[CHUNK_MAX_SAMPLES];
-    uint8_t ib[CHUNK_HDR_BYTES + (CHUNK_MAX_SAMPLES + 1) * CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t ib[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)];
     int n = s->enc.n <= CHUNK_MAX_SAMPLES
                 ? chunk_decode(s->open, len, ts, vs, CHUNK_MAX_SAMPLES) : 0;
-    size_t il = n > 0 ? chunk_int_encode(ts, vs, (size_t)n, ib, len) : 0;
+    size_t il = n > 0 ? chunk_int_encode(ts, vs, (size_t)n, ib, sizeof ib) : 0;
     int rc = il && il < len
                  ? push_full(h, s, ib, il, HCHUNK_INT, s->open_mint, s->enc.t, err)
                  : push_full(h, s, s->open, len, 0, s->open_mint, s->enc.t, err);
@@ -446,7 +446,7 @@ static int append_locked(head *h, mseries *s, int64_t t, uint64_t vbits,
         s->open_mint = t;
     }
     size_t len = chunk_enc_len(&s->enc);
-    if (s->open_cap - len < CHUNK_SAMPLE_MAX_BYTES) {
+    if (s->open_cap - len < CHUNK_APPEND_ROOM) {
         size_t cap = s->open_cap + s->open_cap / 2 + 16;
         if (cap > 65535)
             cap = 65535;
@@ -725,8 +725,7 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         cs[n++] = (qchunk){s->open_mint, s->enc.t, copy, (uint32_t)len, CHUNK_ENC_XOR};
     }
     if (s->nooo && s->ooo[s->nooo - 1].t >= mint && s->ooo[0].t <= maxt) {
-        uint8_t *b = qarena_alloc(a, CHUNK_HDR_BYTES +
-                                         (size_t)s->nooo * CHUNK_SAMPLE_MAX_BYTES);
+        uint8_t *b = qarena_alloc(a, CHUNK_BUF_BYTES((size_t)s->nooo));
         if (!b) {
             rc = err_set(err, HERON_ENOMEM, "out of memory");
             goto out;

@@ -39,7 +39,7 @@ static uint64_t double_bits(double v)
 /* Encodes n samples, decodes them back and compares bit for bit. */
 static void roundtrip(const int64_t *ts, const double *vs, size_t n)
 {
-    uint8_t *buf = calloc(1, CHUNK_HDR_BYTES + (n + 1) * CHUNK_SAMPLE_MAX_BYTES);
+    uint8_t *buf = calloc(1, CHUNK_BUF_BYTES(n));
     assert_non_null(buf);
     chunk_enc e;
     chunk_enc_init(&e, buf);
@@ -86,7 +86,7 @@ static void test_one_sample(void **state)
 static void test_empty_chunk(void **state)
 {
     (void)state;
-    uint8_t buf[CHUNK_HDR_BYTES + CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t buf[CHUNK_BUF_BYTES(1)];
     chunk_enc e;
     chunk_enc_init(&e, buf);
     chunk_it it;
@@ -200,7 +200,7 @@ static void test_random(void **state)
 static void test_seek(void **state)
 {
     (void)state;
-    uint8_t buf[CHUNK_HDR_BYTES + 130 * CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t buf[CHUNK_BUF_BYTES(130)];
     chunk_enc e;
     chunk_enc_init(&e, buf);
     for (int i = 0; i < 120; i++)
@@ -221,7 +221,7 @@ static void test_seek(void **state)
 static void test_damaged(void **state)
 {
     (void)state;
-    uint8_t buf[CHUNK_HDR_BYTES + 130 * CHUNK_SAMPLE_MAX_BYTES];
+    uint8_t buf[CHUNK_BUF_BYTES(130)];
     chunk_enc e;
     chunk_enc_init(&e, buf);
     for (int i = 0; i < 120; i++)
