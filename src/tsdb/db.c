@@ -217,7 +217,10 @@ int tsdb_querier_new(tsdb_db *db, int64_t mint, int64_t maxt,
         if (m->maxt > mint && m->mint <= maxt)
             srcs[n++] = (qsource){&block_qsource_ops, db->blocks[i]};
     }
-    srcs[n++] = (qsource){&head_qsource_ops, db->h};
+    /* The head joins when its samples overlap the range, so label names
+     * and values of an older range do not list head-only series. */
+    if (atomic_load(&db->h->mint) <= maxt && atomic_load(&db->h->maxt) >= mint)
+        srcs[n++] = (qsource){&head_qsource_ops, db->h};
     int rc = querier_open(srcs, n, mint, maxt, unlock_reload, db, out, err);
     free(srcs);
     if (rc)

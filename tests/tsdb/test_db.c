@@ -537,8 +537,23 @@ static void test_blocks_compaction_retention(void **state)
     assert_int_equal(n, 10 * 4 * 120);
     tsdb_get_stats(db, &st);
     assert_int_equal(st.blocks, 2);
-    /* Size retention: a tiny limit deletes the oldest blocks first. */
+    /* Size retention deletes the oldest blocks first and stops once under
+     * the limit: one byte less than both blocks drops [3h,6h) only. */
     tsdb_get_stats(db, &st);
+    assert_int_equal(st.blocks, 2);
+    uint64_t total = st.block_bytes;
+    tsdb_close(db);
+    o.retention_bytes = (int64_t)total - 1;
+    db = open_db(dir, &o);
+    assert_int_equal(tsdb_compact(db, NULL), 0);
+    tsdb_get_stats(db, &st);
+    assert_int_equal(st.blocks, 1);
+    assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&all, 1, INT64_MIN,
+                              6 * HOUR - 1, &s, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&all, 1, 6 * HOUR,
+                              INT64_MAX, &s, &n, NULL), 0);
+    assert_int_equal(n, 10 * 120);
     uint64_t before = st.blocks;
     tsdb_close(db);
     o.retention_bytes = 1;
