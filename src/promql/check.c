@@ -22,14 +22,23 @@ static const char *raw_type_name(promql_type t)
     }
 }
 
-static int expect_type(promql_parser *p, promql_node *n, promql_type want, const char *context)
+/* Checks n, then that it has type want. The message names context, or
+ * "call to function \"<fname>\"" when fname is given. */
+static int expect_type(promql_parser *p, promql_node *n, promql_type want, const char *context,
+                       const char *fname)
 {
     if (check_node(p, n) < 0)
         return p->code;
     if (n->type == want)
         return 0;
+    char call[64];
+    if (fname) {
+        snprintf(call, sizeof call, "call to function \"%s\"", fname);
+        context = call;
+    }
     return promql_parse_error(p, HERON_EINVAL, n->pos_start, "expected type %s in %s, got %s",
-                              promql_type_name(want), context, promql_type_name(n->type));
+                              promql_type_name(want), context ? context : "",
+                              promql_type_name(n->type));
 }
 
 static int check_selector(promql_parser *p, promql_node *n)
@@ -148,9 +157,7 @@ static int check_call(promql_parser *p, promql_node *n)
                 break;
             t = nargs - 1;
         }
-        char context[64];
-        snprintf(context, sizeof context, "call to function \"%s\"", f->name);
-        if (expect_type(p, n->u.call.args[i], f->arg_types[t], context) < 0)
+        if (expect_type(p, n->u.call.args[i], f->arg_types[t], NULL, f->name) < 0)
             return p->code;
     }
     return 0;
@@ -189,12 +196,14 @@ static int check_node(promql_parser *p, promql_node *n)
         return check_binary(p, n);
     case PROMQL_AGGREGATE: {
         promql_aggop op = n->u.agg.op;
-        if (expect_type(p, n->u.agg.expr, PROMQL_TYPE_VECTOR, "aggregation expression") < 0)
+        if (expect_type(p, n->u.agg.expr, PROMQL_TYPE_VECTOR, "aggregation expression", NULL) < 0)
             return p->code;
         if (op == PROMQL_AGG_TOPK || op == PROMQL_AGG_BOTTOMK || op == PROMQL_AGG_QUANTILE)
-            return expect_type(p, n->u.agg.param, PROMQL_TYPE_SCALAR, "aggregation parameter");
+            return expect_type(p, n->u.agg.param, PROMQL_TYPE_SCALAR, "aggregation parameter",
+                               NULL);
         if (op == PROMQL_AGG_COUNT_VALUES)
-            return expect_type(p, n->u.agg.param, PROMQL_TYPE_STRING, "aggregation parameter");
+            return expect_type(p, n->u.agg.param, PROMQL_TYPE_STRING, "aggregation parameter",
+                               NULL);
         return 0;
     }
     case PROMQL_CALL:

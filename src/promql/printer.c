@@ -50,8 +50,10 @@ int promql_format_number(buf *out, double v)
         return buf_puts(out, signbit(v) ? "-0" : "0");
     /* The shortest digits that read back to v, then Go's %v choice between
      * plain and exponent form (exponent below -4 or from 6 on). */
+    /* 15 significant digits give the shortest form padded with zeros
+     * whenever one of at most 15 digits exists; else try 16, then 17. */
     char e[40];
-    for (int prec = 1; prec <= 17; prec++) {
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec - 1, v);
         if (strtod(e, NULL) == v)
             break;

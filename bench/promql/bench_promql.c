@@ -1,0 +1,272 @@
+/*
+ * bench_promql — dashboard range queries on heron beside Prometheus 2.42.
+ *
+ * Starts `heron server` and /usr/bin/prometheus on free loopback ports,
+ * pushes the same 10,000 series x 2 h at 15 s (counters, classic histogram
+ * buckets, gauges) into both with remote_write, then times a fixed set of
+ * Grafana-style range queries (2 h, step 30 s) over HTTP, each run RUNS
+ * times after a warm-up, and prints the medians:
+ *
+ *   promql_<query>_median_seconds <heron> s prometheus <prometheus> s ratio <r>
+ *
+ * Afterwards both servers are stopped, heron's data directory is opened in
+ * process and each query is run once more through the engine to report the
+ * peak memory its arena took, and both servers' peak resident set size is
+ * reported too. Usage: bench_promql [RUNS] (default 7).
+ */
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/hclock.h"
+#include "peer.h"
+#include "promql/engine.h"
+#include "rw_client.h"
+#include "tsdb/tsdb.h"
+
+#define SERIES_JOBS 10
+#define SERIES_INSTANCES 50
+#define STEP_MS 15000
+#define NPOINTS 480 /* 2 h */
+#define CHUNK 40
+
+static const struct {
+    const char *name, *expr;
+} queries[] = {
+    {"sum_rate", "sum by (job) (rate(http_requests_total[5m]))"},
+    {"histogram_quantile",
+     "histogram_quantile(0.95, sum by (le) (rate(request_duration_seconds_bucket[5m])))"},
+    {"topk", "topk(5, sum by (instance) (rate(http_requests_total[5m])))"},
+    {"avg_over_time", "avg_over_time(cpu_usage[5m])"},
+    {"regex_selector",
+     "sum by (instance) (rate(http_requests_total{job=~\"job-[1-3]\",code=~\"5..\"}[5m]))"},
+    {"binary_op", "memory_bytes{kind=\"used\"} / on(job, instance) memory_bytes{kind=\"total\"}"},
+};
+#define NQ (sizeof queries / sizeof *queries)
+
+static int64_t t0;
+
+/* Sends the batch to every peer; returns the number of failed pushes. */
+static int push(rw_batch *b, peer *peers, int n)
+{
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        char url[128];
+        snprintf(url, sizeof url, "%s/api/v1/write", peers[i].base);
+        rw_batch copy;
+        rw_batch_init(&copy);
+        buf_append(&copy.pb, b->pb.data, b->pb.len);
+        int code = rw_batch_send(&copy, url);
+        if (code != 204 && code != 200) {
+            fprintf(stderr, "push to %s: HTTP %d\n", peers[i].name, code);
+            failed++;
+        }
+        rw_batch_free(&copy);
+    }
+    buf_reset(&b->pb);
+    return failed;
+}
+
+/* 10,000 series: 2,000 counters, 5,000 buckets, 2,000 + 1,000 gauges. */
+static int generate(peer *peers, int n)
+{
+    static const char *const codes[] = {"200", "201", "404", "500"};
+    static const char *const les[] = {"0.01", "0.025", "0.05", "0.1", "0.25",
+                                      "0.5", "1", "2.5", "5", "+Inf"};
+    rw_batch b;
+    rw_batch_init(&b);
+    int failed = 0;
+    for (int c0 = 0; c0 < NPOINTS && !failed; c0 += CHUNK) {
+        int64_t ts[CHUNK];
+        double vs[CHUNK];
+        for (int i = 0; i < CHUNK; i++)
+            ts[i] = t0 + (int64_t)(c0 + i) * STEP_MS;
+        for (int j = 0; j < SERIES_JOBS; j++) {
+            char job[16];
+            snprintf(job, sizeof job, "job-%d", j);
+            for (int in = 0; in < SERIES_INSTANCES; in++) {
+                char inst[16];
+                snprintf(inst, sizeof inst, "i-%d", in);
+                unsigned seed = (unsigned)(j * 1000 + in);
+                for (int c = 0; c < 4; c++) {
+                    const char *ls[] = {"__name__", "http_requests_total", "job", job,
+                                        "instance", inst, "code", codes[c], NULL};
+                    for (int i = 0; i < CHUNK; i++)
+                        vs[i] = (double)((c0 + i) * (4 - c) * (seed % 7 + 1));
+                    rw_batch_add(&b, ls, ts, vs, CHUNK);
+                }
+                for (int l = 0; l < 10; l++) {
+                    const char *ls[] = {"__name__", "request_duration_seconds_bucket",
+                                        "job", job, "instance", inst, "le", les[l], NULL};
+                    for (int i = 0; i < CHUNK; i++)
+                        vs[i] = floor((double)(c0 + i) * (l + 1) * (seed % 5 + 1) * 0.9);
+                    rw_batch_add(&b, ls, ts, vs, CHUNK);
+                }
+                for (int cpu = 0; cpu < 4; cpu++) {
+                    char cs[8];
+                    snprintf(cs, sizeof cs, "%d", cpu);
+                    const char *ls[] = {"__name__", "cpu_usage", "job", job, "instance", inst,
+                                        "cpu", cs, NULL};
+                    for (int i = 0; i < CHUNK; i++)
+                        vs[i] = 50 + 40 * sin((c0 + i) / 20.0 + cpu + in);
+                    rw_batch_add(&b, ls, ts, vs, CHUNK);
+                }
+                for (int k = 0; k < 2; k++) {
+                    const char *ls[] = {"__name__", "memory_bytes", "job", job, "instance",
+                                        inst, "kind", k ? "total" : "used", NULL};
+                    for (int i = 0; i < CHUNK; i++)
+                        vs[i] = k ? 16e9 : 4e9 + 1e9 * cos((c0 + i) / 30.0 + in);
+                    rw_batch_add(&b, ls, ts, vs, CHUNK);
+                }
+            }
+            failed += push(&b, peers, n); /* one job per request */
+        }
+    }
+    rw_batch_free(&b);
+    return failed;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median seconds of runs executions of query q on p; -1 on an error. */
+static double time_query(const peer *p, const char *q, int runs)
+{
+    char esc[1024], form[1400], url[128];
+    peer_url_escape(q, esc, sizeof esc);
+    int64_t end = t0 + (NPOINTS - 1) * STEP_MS;
+    snprintf(form, sizeof form, "query=%s&start=%.3f&end=%.3f&step=30", esc,
+             (double)t0 / 1000, (double)end / 1000);
+    snprintf(url, sizeof url, "%s/api/v1/query_range", p->base);
+    buf b;
+    buf_init(&b, 0);
+    double *t = calloc((size_t)runs, sizeof *t);
+    if (peer_http(url, form, &b) != 200) { /* warm-up */
+        fprintf(stderr, "%s: %s: %.300s\n", p->name, q, b.data);
+        buf_free(&b);
+        free(t);
+        return -1;
+    }
+    for (int i = 0; i < runs; i++) {
+        uint64_t s = hclock_mono_ns();
+        peer_http(url, form, &b);
+        t[i] = (double)(hclock_mono_ns() - s) / 1e9;
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    double med = t[runs / 2];
+    free(t);
+    buf_free(&b);
+    return med;
+}
+
+static long peak_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* Runs every query once in process over heron's data and prints the
+ * arena's peak bytes. */
+static void engine_memory(const char *dir)
+{
+    tsdb_db *db;
+    promql_engine *e;
+    heron_err err = {0};
+    if (tsdb_open(dir, NULL, &db, &err) || promql_engine_new(db, NULL, &e, &err)) {
+        fprintf(stderr, "reopen %s: %s\n", dir, err.msg);
+        return;
+    }
+    int64_t end = t0 + (NPOINTS - 1) * STEP_MS;
+    for (size_t i = 0; i < NQ; i++) {
+        promql_result r;
+        if (promql_engine_range(e, queries[i].expr, t0, end, 30000, 0, &r, &err) == 0)
+            printf("promql_%s_peak_query_bytes %zu bytes samples %zu\n", queries[i].name,
+                   r.peak_bytes, r.samples);
+        promql_result_free(&r);
+    }
+    promql_engine_free(e);
+    tsdb_close(db);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 7;
+    if (runs < 1)
+        runs = 1;
+    if (access("/usr/bin/prometheus", X_OK) != 0) {
+        fprintf(stderr, "bench_promql: /usr/bin/prometheus is not installed\n");
+        return 1;
+    }
+    const char *bin = getenv("HERON_BINARY_DIR");
+    char heron[512], tmp[256];
+    snprintf(heron, sizeof heron, "%s/heron", bin ? bin : ".");
+    if (peer_tmpdir(tmp, sizeof tmp))
+        return 1;
+    curl_global_init(CURL_GLOBAL_ALL);
+    char cfg[320], hdir[320], hdata[340], pdata[340], hlog[320], plog[320], cfgflag[340];
+    char hl[64], pl[64];
+    snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp);
+    snprintf(hdir, sizeof hdir, "%s/heron", tmp);
+    snprintf(hdata, sizeof hdata, "--storage.tsdb.path=%s", hdir);
+    snprintf(pdata, sizeof pdata, "--storage.tsdb.path=%s/prometheus", tmp);
+    snprintf(hlog, sizeof hlog, "%s/heron.log", tmp);
+    snprintf(plog, sizeof plog, "%s/prometheus.log", tmp);
+    snprintf(cfgflag, sizeof cfgflag, "--config.file=%s", cfg);
+    FILE *f = fopen(cfg, "w");
+    if (f) {
+        fputs("global:\n  scrape_interval: 15s\n", f);
+        fclose(f);
+    }
+    peer peers[2] = {{"heron", 0, peer_free_port(), ""}, {"prometheus", 0, peer_free_port(), ""}};
+    snprintf(hl, sizeof hl, "--web.listen-address=127.0.0.1:%d", peers[0].port);
+    snprintf(pl, sizeof pl, "--web.listen-address=127.0.0.1:%d", peers[1].port);
+    char *hargv[] = {heron, "server", hl, hdata, "--web.enable-remote-write-receiver",
+                     "--log.level=warn", NULL};
+    char *pargv[] = {"/usr/bin/prometheus", cfgflag, pl, pdata,
+                     "--web.enable-remote-write-receiver", "--log.level=warn", NULL};
+    int rc = 1;
+    if (peer_start(&peers[0], hargv, hlog) == 0 && peer_start(&peers[1], pargv, plog) == 0) {
+        t0 = ((int64_t)time(NULL) - 2 * 3600) / 60 * 60 * 1000;
+        uint64_t s = hclock_mono_ns();
+        if (generate(peers, 2) == 0) {
+            printf("promql_bench_series %d series\n", SERIES_JOBS * SERIES_INSTANCES * 20);
+            printf("promql_bench_push_seconds %.2f s (both servers)\n",
+                   (double)(hclock_mono_ns() - s) / 1e9);
+            rc = 0;
+            for (size_t i = 0; i < NQ; i++) {
+                double h = time_query(&peers[0], queries[i].expr, runs);
+                double p = time_query(&peers[1], queries[i].expr, runs);
+                if (h < 0 || p < 0) {
+                    rc = 1;
+                    continue;
+                }
+                printf("promql_%s_median_seconds %.4f s prometheus %.4f s ratio %.2f\n",
+                       queries[i].name, h, p, h / p);
+            }
+            printf("promql_server_peak_rss_bytes %ld bytes prometheus %ld bytes\n",
+                   peak_rss_kib(peers[0].pid) * 1024, peak_rss_kib(peers[1].pid) * 1024);
+        }
+    }
+    peer_stop(&peers[0]);
+    peer_stop(&peers[1]);
+    if (rc == 0)
+        engine_memory(hdir);
+    peer_rmdir(tmp);
+    curl_global_cleanup();
+    return rc;
+}
