@@ -1,8 +1,8 @@
 /*
  * filesystem.c — size, free and available bytes and inodes of each mounted
  * filesystem (node_filesystem_*{device,fstype,mountpoint}), from the mount
- * table of <procfs>/1/mounts (else <procfs>/mounts) and statfs(2) of
- * <rootfs>/<mountpoint>.
+ * table of <procfs>/1/mounts (else <procfs>/mounts), re-read when the kernel
+ * says it changed, and statfs(2) of <rootfs>/<mountpoint>.
  *
  * statfs of a filesystem that may wait on a server or a device (nfs, cifs,
  * fuse, ... anything not in fs_local_types) never runs on the scraping
@@ -16,6 +16,7 @@
  * after the scrape has ended only drops its reference.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,9 @@ typedef struct fs_pool fs_pool;
 typedef struct fs_state {
     regex_t mount_exclude, type_exclude;
     fs_pool *pool;
+    pthread_mutex_t table_lock; /* guards table, table_valid */
+    buf table;                  /* the mount table as last read */
+    int table_valid;
     uint64_t timeout_ns;
     pthread_mutex_t lock; /* guards stuck */
     fs_stuck *stuck;
@@ -391,6 +395,8 @@ static int fs_init(const collect_config *cfg, collect_paths *paths,
         return HERON_ENOMEM;
     }
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->table_lock, NULL);
+    buf_init(&st->table, COLLECT_FILE_MAX);
     *state = st;
     return 0;
 }
@@ -405,6 +411,8 @@ static void fs_free(void *state)
     free(st->stuck);
     fs_pool_release(st->pool);
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->table_lock);
+    buf_free(&st->table);
     regfree(&st->mount_exclude);
     regfree(&st->type_exclude);
     free(st);
@@ -526,13 +534,37 @@ static void fs_emit(heron_sink *s, const fs_mount *m, size_t n,
 #undef FS_LABELS
 }
 
+/* Copies the mount table into scratch. The kernel generates it anew on
+ * every read (the most expensive file the collectors read), so it is read
+ * again only when poll(2) on the open file reports a change of the mount
+ * namespace (POLLPRI), as it does for mounts, unmounts and remounts. */
+static int fs_mount_table(fs_state *st, collect_paths *p, buf *scratch)
+{
+    int fd = collect_kept_fd(p, p->procfs, "1/mounts");
+    if (fd < 0)
+        fd = collect_kept_fd(p, p->procfs, "mounts");
+    if (fd < 0)
+        return fd;
+    int rc = 0;
+    pthread_mutex_lock(&st->table_lock);
+    struct pollfd pfd = {.fd = fd, .events = POLLPRI};
+    if (!st->table_valid ||
+        (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLPRI | POLLERR))))
+        rc = collect_read_fd(&st->table, fd);
+    st->table_valid = rc == 0;
+    if (rc == 0) {
+        buf_reset(scratch);
+        rc = buf_append(scratch, st->table.data, st->table.len);
+    }
+    pthread_mutex_unlock(&st->table_lock);
+    return rc;
+}
+
 static int fs_collect(heron_sink *s, collect_paths *p, void *state,
                       buf *scratch)
 {
     fs_state *st = state;
-    int rc = collect_read_kept(scratch, p, p->procfs, "1/mounts");
-    if (rc)
-        rc = collect_read_kept(scratch, p, p->procfs, "mounts");
+    int rc = fs_mount_table(st, p, scratch);
     if (rc)
         return rc;
     fs_mount *mounts;

@@ -80,6 +80,12 @@ int collect_read(buf *b, const char *root, const char *fmt, ...)
  * walk of an open and a close per scrape. Thread-safe. */
 int collect_read_kept(buf *b, collect_paths *p, const char *root,
                       const char *rel);
+/* The kept-open descriptor of root/rel (opened on first use), or a
+ * negative HERON_E* (HERON_ERANGE when the table is full). The descriptor
+ * stays owned by p. */
+int collect_kept_fd(collect_paths *p, const char *root, const char *rel);
+/* Replaces b's content with what fd holds from offset 0 (pread). */
+int collect_read_fd(buf *b, int fd);
 /* Closes the kept files. */
 void collect_kept_close(collect_paths *p);
 

@@ -41,8 +41,7 @@ static int collect_open_error(void)
     return errno == ENOENT || errno == ENOTDIR ? HERON_ENOENT : HERON_EIO;
 }
 
-/* Reads fd from offset 0 to EOF into b (replacing its content). */
-static int collect_read_fd(buf *b, int fd)
+int collect_read_fd(buf *b, int fd)
 {
     buf_reset(b);
     int rc = 0;
@@ -77,33 +76,48 @@ static int collect_read_path(buf *b, const char *path)
     return rc;
 }
 
-int collect_read_kept(buf *b, collect_paths *p, const char *root,
-                      const char *rel)
+int collect_kept_fd(collect_paths *p, const char *root, const char *rel)
 {
     char path[4096];
     int rc = collect_path(path, sizeof path, root, "%s", rel);
     if (rc)
         return rc;
-    int fd = -1, full = 0;
     pthread_mutex_lock(&p->kept_lock);
-    for (size_t i = 0; i < p->nkept && fd < 0; i++)
-        if (strcmp(p->kept[i].path, path) == 0)
-            fd = p->kept[i].fd;
-    if (fd < 0 && !(full = p->nkept == COLLECT_KEPT_MAX)) {
-        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    for (size_t i = 0; i < p->nkept; i++) {
+        if (strcmp(p->kept[i].path, path) == 0) {
+            rc = p->kept[i].fd;
+            pthread_mutex_unlock(&p->kept_lock);
+            return rc;
+        }
+    }
+    if (p->nkept == COLLECT_KEPT_MAX) {
+        rc = HERON_ERANGE;
+    } else {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
             rc = collect_open_error();
         } else if (!(p->kept[p->nkept].path = strdup(path))) {
             close(fd);
-            fd = -1;
             rc = HERON_ENOMEM;
         } else {
             p->kept[p->nkept++].fd = fd;
+            rc = fd;
         }
     }
     pthread_mutex_unlock(&p->kept_lock);
-    if (full)
-        return collect_read_path(b, path);
-    return fd < 0 ? rc : collect_read_fd(b, fd);
+    return rc;
+}
+
+int collect_read_kept(buf *b, collect_paths *p, const char *root,
+                      const char *rel)
+{
+    int fd = collect_kept_fd(p, root, rel);
+    if (fd == HERON_ERANGE) { /* table full: read it the plain way */
+        char path[4096];
+        int rc = collect_path(path, sizeof path, root, "%s", rel);
+        return rc ? rc : collect_read_path(b, path);
+    }
+    return fd < 0 ? fd : collect_read_fd(b, fd);
 }
 
 void collect_kept_close(collect_paths *p)
