@@ -1,7 +1,8 @@
 /*
  * bench_promql — dashboard range queries on heron beside Prometheus 2.42.
  *
- * Starts `heron server` and /usr/bin/prometheus on free loopback ports,
+ * Starts `heron server` and /usr/bin/prometheus on free loopback ports with
+ * the same configuration (no scrape jobs, so neither writes samples of its own),
  * pushes the same 10,000 series x 2 h at 15 s (counters, classic histogram
  * buckets, gauges) into both with remote_write, then times a fixed set of
  * Grafana-style range queries (2 h, step 30 s) over HTTP, each run RUNS
@@ -235,7 +236,7 @@ int main(int argc, char **argv)
     peer peers[2] = {{"heron", 0, peer_free_port(), ""}, {"prometheus", 0, peer_free_port(), ""}};
     snprintf(hl, sizeof hl, "--web.listen-address=127.0.0.1:%d", peers[0].port);
     snprintf(pl, sizeof pl, "--web.listen-address=127.0.0.1:%d", peers[1].port);
-    char *hargv[] = {heron, "server", hl, hdata, "--web.enable-remote-write-receiver",
+    char *hargv[] = {heron, "server", cfgflag, hl, hdata, "--web.enable-remote-write-receiver",
                      "--log.level=warn", NULL};
     char *pargv[] = {"/usr/bin/prometheus", cfgflag, pl, pdata,
                      "--web.enable-remote-write-receiver", "--log.level=warn", NULL};

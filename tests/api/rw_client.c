@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <snappy-c.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,9 +74,9 @@ int rw_batch_compress(const rw_batch *b, char **out, size_t *len)
                : -1;
 }
 
-static size_t discard(char *p, size_t s, size_t n, void *u)
+static size_t collect(char *p, size_t s, size_t n, void *u)
 {
-    (void)p, (void)u;
+    buf_append(u, p, s * n);
     return s * n;
 }
 
@@ -84,6 +85,8 @@ int rw_batch_send(rw_batch *b, const char *url)
     char *body;
     size_t len;
     long code = 0;
+    buf answer;
+    buf_init(&answer, 1 << 16);
     if (rw_batch_compress(b, &body, &len) == 0) {
         CURL *c = curl_easy_init();
         struct curl_slist *h = NULL;
@@ -94,13 +97,18 @@ int rw_batch_send(rw_batch *b, const char *url)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
         curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
         if (curl_easy_perform(c) == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         curl_slist_free_all(h);
         curl_easy_cleanup(c);
     }
+    if (code >= 400 && answer.len) /* say why, for whoever reads the log */
+        fprintf(stderr, "remote_write to %s: HTTP %ld: %.*s", url, code, (int)answer.len,
+                answer.data);
+    buf_free(&answer);
     free(body);
     buf_reset(&b->pb);
     return (int)code;

@@ -425,7 +425,7 @@ int main(void)
     peer h = {"heron", 0, peer_free_port(), ""}, p = {"prometheus", 0, peer_free_port(), ""};
     snprintf(hlisten, sizeof hlisten, "--web.listen-address=127.0.0.1:%d", h.port);
     snprintf(plisten, sizeof plisten, "--web.listen-address=127.0.0.1:%d", p.port);
-    char *hargv[] = {heron, "server", hlisten, hdata, "--web.enable-remote-write-receiver",
+    char *hargv[] = {heron, "server", cfgflag, hlisten, hdata, "--web.enable-remote-write-receiver",
                      "--log.level=warn", NULL};
     char *pargv[] = {PROMETHEUS, cfgflag, plisten, pdata, "--web.enable-remote-write-receiver",
                      "--log.level=warn", NULL};
