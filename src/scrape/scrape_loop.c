@@ -13,18 +13,21 @@
 #include "core/err.h"
 #include "scrape/smap.h"
 
-/* Series cache entry: one series as written in the target's exposition. */
+/* Series cache entry: one series as written in the target's exposition,
+ * in one allocation with its key. The final labels are not kept: the ref
+ * stands for them, and in the rare case the tsdb no longer knows the ref
+ * (the series was dropped from the head) they are built again from the
+ * exposition. */
 typedef struct sentry {
     struct sentry *prev, *next;
-    char *key;
     size_t klen;
     uint64_t hash;
     tsdb_ref ref;
-    scrape_lset labels; /* final labels, sorted */
     uint64_t last_iter; /* the last scrape that had it */
     unsigned char dropped;     /* metric relabeling drops it */
     unsigned char explicit_ts; /* its last sample carried its own timestamp */
     unsigned char in_prev;     /* part of the previous successful scrape */
+    char key[];
 } sentry;
 
 typedef struct mentry {
@@ -90,8 +93,6 @@ int scrape_loop_new(const scrape_loop_opts *o, scrape_loop **out, heron_err *err
 
 static void sentry_free(sentry *s)
 {
-    scrape_lset_free(&s->labels);
-    free(s->key);
     free(s);
 }
 
@@ -256,19 +257,33 @@ static int build_labels(scrape_loop *l, scrape_lset *res, heron_err *err)
     return rc < 0 ? rc : 1;
 }
 
-static sentry *sentry_add(scrape_loop *l, uint64_t hash, heron_err *err)
+/* A cache miss: builds the series' labels, appends its sample (when the
+ * series is kept) and caches it. NULL with err set when the scrape must
+ * fail. *appended: 1 when the sample went in, 0 when dropped or refused. */
+static sentry *sentry_add(scrape_loop *l, uint64_t hash, int64_t t, int *appended,
+                          heron_err *err)
 {
     const scrape_parser *p = &l->parser;
-    sentry *s = calloc(1, sizeof *s);
-    if (s == NULL || (s->key = malloc(p->series_len ? p->series_len : 1)) == NULL) {
-        free(s);
+    *appended = 0;
+    sentry *s = calloc(1, sizeof *s + p->series_len);
+    if (s == NULL) {
         err_set(err, HERON_ENOMEM, "out of memory");
         return NULL;
     }
     memcpy(s->key, p->series, p->series_len);
     s->klen = p->series_len;
     s->hash = hash;
-    int rc = build_labels(l, &s->labels, err);
+    scrape_lset ls = {0};
+    int rc = build_labels(l, &ls, err);
+    if (rc == 1) {
+        heron_err aerr = {0};
+        int arc = tsdb_append(l->app, &s->ref, ls.v, ls.n, t, p->value, &aerr);
+        if (arc == 0)
+            *appended = 1;
+        else if (arc != HERON_ESTATE && arc != HERON_ERANGE)
+            rc = err_set(err, arc, "%s", aerr.msg);
+    }
+    scrape_lset_free(&ls);
     if (rc < 0 || smap_put(&l->cache, hash, s->key, s->klen, s) < 0) {
         if (rc >= 0)
             err_set(err, HERON_ENOMEM, "out of memory");
@@ -281,6 +296,23 @@ static sentry *sentry_add(scrape_loop *l, uint64_t hash, heron_err *err)
         l->head->prev = s;
     l->head = s;
     return s;
+}
+
+/* A cache hit whose ref the tsdb has forgotten: labels again, from the
+ * exposition. */
+static int append_rebuilt(scrape_loop *l, sentry *s, int64_t t, heron_err *err)
+{
+    scrape_lset ls = {0};
+    int rc = build_labels(l, &ls, err);
+    if (rc == 1) {
+        heron_err aerr = {0};
+        s->ref = 0;
+        rc = tsdb_append(l->app, &s->ref, ls.v, ls.n, t, l->parser.value, &aerr);
+        if (rc < 0 && rc != HERON_ESTATE && rc != HERON_ERANGE)
+            err_set(err, rc, "%s", aerr.msg);
+    }
+    scrape_lset_free(&ls);
+    return rc;
 }
 
 static void sentry_evict(scrape_loop *l, sentry *s)
@@ -387,28 +419,31 @@ static int append_body(scrape_loop *l, const char *body, size_t len, scrape_form
         counts[0]++;
         uint64_t h = smap_hash(p->series, p->series_len);
         sentry *s = smap_get(&l->cache, h, p->series, p->series_len);
-        int fresh = 0;
+        int explicit_ts = l->o.honor_timestamps && p->has_ts;
+        int64_t t = explicit_ts ? p->ts : ts;
         if (s == NULL) {
-            if ((s = sentry_add(l, h, err)) == NULL)
+            int appended;
+            if ((s = sentry_add(l, h, t, &appended, err)) == NULL)
                 return err->code ? err->code : HERON_ENOMEM;
-            fresh = 1;
+            s->last_iter = iter;
+            if (s->dropped)
+                continue;
+            counts[1]++;
+            counts[2] += (uint64_t)appended;
+        } else {
+            s->last_iter = iter;
+            if (s->dropped)
+                continue;
+            counts[1]++;
+            int rc = tsdb_append(l->app, &s->ref, NULL, 0, t, p->value, NULL);
+            if (rc == HERON_EINVAL)
+                rc = append_rebuilt(l, s, t, err);
+            if (rc < 0 && rc != HERON_ESTATE && rc != HERON_ERANGE)
+                return rc; /* out of order, duplicate, too old, series limit: skipped */
         }
-        s->last_iter = iter;
-        if (s->dropped)
-            continue;
-        counts[1]++;
         if (l->o.sample_limit && counts[1] > l->o.sample_limit)
             return err_set(err, HERON_ERANGE, "sample limit exceeded");
-        int explicit_ts = l->o.honor_timestamps && p->has_ts;
-        heron_err aerr = {0};
-        int rc = tsdb_append(l->app, &s->ref, s->labels.v, s->labels.n,
-                             explicit_ts ? p->ts : ts, p->value, &aerr);
-        if (rc == HERON_ESTATE || rc == HERON_ERANGE)
-            continue; /* out of order, duplicate, too old, series limit */
-        if (rc < 0)
-            return err_set(err, rc, "%s", aerr.msg);
         s->explicit_ts = (unsigned char)explicit_ts;
-        counts[2] += (uint64_t)fresh;
     }
     return e < 0 ? e : 0;
 }
@@ -433,7 +468,7 @@ int scrape_loop_ingest(scrape_loop *l, const char *body, size_t len, scrape_form
         n = s->next;
         int seen = ok && s->last_iter == iter && !s->dropped;
         if (s->in_prev && !seen && !s->explicit_ts)
-            tsdb_append(l->app, &s->ref, s->labels.v, s->labels.n, ts_ms, stale, NULL);
+            tsdb_append(l->app, &s->ref, NULL, 0, ts_ms, stale, NULL);
         s->in_prev = (unsigned char)seen;
         if (s->last_iter + CACHE_KEEP_ITERS < iter)
             sentry_evict(l, s);
@@ -465,7 +500,7 @@ void scrape_loop_stop(scrape_loop *l, int64_t ts_ms)
     double stale = tsdb_stale_nan();
     for (sentry *s = l->head; s; s = s->next)
         if (s->in_prev && !s->explicit_ts) {
-            tsdb_append(l->app, &s->ref, s->labels.v, s->labels.n, ts_ms, stale, NULL);
+            tsdb_append(l->app, &s->ref, NULL, 0, ts_ms, stale, NULL);
             s->in_prev = 0;
         }
     if (l->reported) {

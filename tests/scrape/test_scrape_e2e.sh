@@ -168,5 +168,9 @@ check "... and heron_config_last_reload_successful is 1 again" reload_ok 1
 check "/api/v1/status/config serves the YAML" sh -c "curl -sf http://127.0.0.1:$hp/api/v1/status/config | grep -q job_name"
 check "/api/v1/targets/metadata lists node_exporter's metadata" sh -c \
     "curl -sf 'http://127.0.0.1:$hp/api/v1/targets/metadata?metric=node_load1' | grep -q '\"type\":\"gauge\"'"
-[ $fail -ne 0 ] && tail -20 "$tmp/heron.log"
+# A clean shutdown (under ASan this also means no leak and no error).
+kill "$heron_pid"
+wait "$heron_pid"
+check "heron exits cleanly on SIGTERM" test $? -eq 0
+[ $fail -ne 0 ] && tail -40 "$tmp/heron.log"
 exit $fail
