@@ -8,7 +8,7 @@ packages=(
   # toolchain
   build-essential cmake pkg-config
   # libraries (see docs/ARCHITECTURE.md, "Dependencies")
-  libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
+  libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev
   libpcre2-dev libzstd-dev libxxhash-dev libsqlite3-dev libsnappy-dev
   libprotobuf-c-dev protobuf-c-compiler
   # tests: unit framework and the real peers that golden tests compare against

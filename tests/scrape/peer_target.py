@@ -4,7 +4,10 @@
                             job/instance labels (exported_* renaming),
                             a histogram, a summary and escapes
   peer_target.py hang PORT  accepts requests and answers only after 30 s
-                            (past any scrape_timeout)"""
+                            (past any scrape_timeout)
+  peer_target.py auth PORT AUTHORIZATION
+                            answers 401 unless the request's Authorization
+                            header is exactly AUTHORIZATION"""
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +34,21 @@ if mode == 'app':
     start_http_server(port, addr='127.0.0.1', registry=reg)
     while True:
         time.sleep(3600)
+elif mode == 'auth':
+    want = sys.argv[3]
+
+    class Auth(BaseHTTPRequestHandler):
+        def do_GET(self):
+            ok = self.headers.get('Authorization') == want
+            body = b'auth_ok 1\n' if ok else b'unauthorized\n'
+            self.send_response(200 if ok else 401)
+            self.send_header('Content-Type', 'text/plain; version=0.0.4')
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    ThreadingHTTPServer(('127.0.0.1', port), Auth).serve_forever()
 elif mode == 'hang':
     class Hang(BaseHTTPRequestHandler):
         def do_GET(self):

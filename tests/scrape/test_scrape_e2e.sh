@@ -3,7 +3,8 @@
 # targets with the same config — prometheus-node-exporter, a
 # python3-prometheus-client app (job/instance labels in its exposition, so
 # exported_* renaming; a histogram, a summary, escapes) and a target that
-# hangs past scrape_timeout — and after a few intervals the sets of series
+# hangs past scrape_timeout, two that demand a bearer token (from a file)
+# and basic auth (password from a file) — and after a few intervals the sets of series
 # (names and labels) both hold are identical. Both are read through their
 # own /api/v1/series (heron's query API). Then, on heron:
 #   - the hanging target is down with a timeout error, up 0 in both;
@@ -44,6 +45,14 @@ wait_http() { # PORT PATH
 get() { curl -sf "http://127.0.0.1:$1$2"; }
 
 ne=$(free_port); app=$(free_port); hang=$(free_port); hp=$(free_port); pp=$(free_port)
+bearer=$(free_port); basic=$(free_port)
+printf 's3cr3t-token\n' > "$tmp/token"
+printf 'hunter2\n' > "$tmp/password"
+$py "$src/tests/scrape/peer_target.py" auth "$bearer" 'Bearer s3cr3t-token' > /dev/null 2>&1 &
+pids="$pids $!"
+# base64("trainer:hunter2")
+$py "$src/tests/scrape/peer_target.py" auth "$basic" 'Basic dHJhaW5lcjpodW50ZXIy' > /dev/null 2>&1 &
+pids="$pids $!"
 /usr/bin/prometheus-node-exporter --web.listen-address="127.0.0.1:$ne" > "$tmp/ne.log" 2>&1 &
 pids="$pids $!"
 $py "$src/tests/scrape/peer_target.py" app "$app" > "$tmp/app.log" 2>&1 &
@@ -68,6 +77,12 @@ scrape_configs:
     static_configs: [{targets: ['127.0.0.1:$app']}]
     relabel_configs:
       - {source_labels: [__address__], regex: '([^:]+):.*', target_label: host}
+  - job_name: bearer
+    bearer_token_file: $tmp/token
+    static_configs: [{targets: ['127.0.0.1:$bearer']}]
+  - job_name: basic
+    basic_auth: {username: trainer, password_file: $tmp/password}
+    static_configs: [{targets: ['127.0.0.1:$basic']}]
 YML
     if [ "$1" = 1 ]; then
         printf "  - job_name: hang\n    static_configs: [{targets: ['127.0.0.1:%s']}]\n" "$hang" >> "$tmp/prom.yml"
@@ -89,7 +104,7 @@ all_scraped() {
     get "$1" /api/v1/targets | $py -c '
 import json, sys
 t = json.load(sys.stdin)["data"]["activeTargets"]
-sys.exit(0 if len(t) == 3 and all(x["health"] != "unknown" for x in t) else 1)'
+sys.exit(0 if len(t) == 5 and all(x["health"] != "unknown" for x in t) else 1)'
 }
 i=0
 until all_scraped "$hp" && all_scraped "$pp"; do
@@ -97,7 +112,7 @@ until all_scraped "$hp" && all_scraped "$pp"; do
 done
 sleep 3.2
 
-series() { get "$1" '/api/v1/series?match%5B%5D=%7Bjob%3D~%22node%7Capp%7Chang%22%7D' > "$2"; }
+series() { get "$1" '/api/v1/series?match%5B%5D=%7Bjob%3D~%22.%2B%22%7D' > "$2"; }
 series "$hp" "$tmp/heron_series.json"
 series "$pp" "$tmp/prom_series.json"
 compare_series() {
@@ -129,6 +144,9 @@ check "a target hanging past scrape_timeout is down with a timeout error" hang_d
 check "up of the hanging target is 0 in heron" test "$(instant "$hp" 'up%7Bjob%3D%22hang%22%7D')" = 0
 check "up of the hanging target is 0 in Prometheus" test "$(instant "$pp" 'up%7Bjob%3D%22hang%22%7D')" = 0
 
+check "bearer_token_file is sent (up 1)" test "$(instant "$hp" 'auth_ok%7Bjob%3D%22bearer%22%7D')" = 1
+check "basic_auth with password_file is sent (up 1)" test "$(instant "$hp" 'auth_ok%7Bjob%3D%22basic%22%7D')" = 1
+
 # The app goes away: its series become stale in both.
 kill "$app_pid"; wait "$app_pid" 2>/dev/null
 sleep 2.5
@@ -146,7 +164,7 @@ active_count() {
 import json, sys; print(len(json.load(sys.stdin)["data"]["activeTargets"]))'
 }
 check "good config on SIGHUP: heron_config_last_reload_successful 1" reload_ok 1
-check "good config on SIGHUP: two targets left" test "$(active_count)" = 2
+check "good config on SIGHUP: four targets left" test "$(active_count)" = 4
 check "removed job's series are stale" test -z "$(instant "$hp" 'up%7Bjob%3D%22hang%22%7D')"
 check "unchanged target kept its loop (no series added since the reload)" \
     test "$(instant "$hp" 'max_over_time(scrape_series_added%7Bjob%3D%22node%22%7D%5B3s%5D)')" = 0
@@ -156,7 +174,7 @@ printf 'scrape_configs:\n  - job_name: node\n    scrape_intervall: 1s\n' > "$tmp
 kill -HUP "$heron_pid"
 sleep 0.5
 check "bad config on SIGHUP: heron_config_last_reload_successful 0" reload_ok 0
-check "bad config on SIGHUP: the old targets keep running" test "$(active_count)" = 2
+check "bad config on SIGHUP: the old targets keep running" test "$(active_count)" = 4
 check "bad config is logged with file:line" grep -q "prom.yml:3: field scrape_intervall not found" "$tmp/heron.log"
 code=$(curl -s -o "$tmp/reload.out" -w '%{http_code}' -X POST "http://127.0.0.1:$hp/-/reload")
 check "POST /-/reload with a bad config answers 500" test "$code" = 500
