@@ -5,7 +5,8 @@
  *
  *   DIR/wal/00000001 ...        write-ahead log segments (CRC32C per record)
  *   DIR/wal/checkpoint.N/       the head's state as of WAL segment N
- *   DIR/chunks_head/000001 ...  full head chunks, memory-mapped (rebuilt on open)
+ *   DIR/chunks_head/000001 ...  full head chunks, memory-mapped scratch files
+ *                               (wiped on open: the WAL rebuilds the head)
  *   DIR/<block id>/             immutable blocks: meta.json, index, chunks/, tombstones
  *
  * Samples are (int64 milliseconds, float64) pairs. Every float is stored bit
@@ -13,7 +14,8 @@
  * from an ordinary NaN. Recent samples live in the in-memory head (one open
  * Gorilla-coded chunk per series, full chunks in mapped files); the head is
  * cut into blocks of block_range_ms, which leveled compaction merges, and
- * retention deletes whole blocks. docs/tsdb-format.md describes the files.
+ * retention deletes whole blocks. docs/tsdb-format.md describes the files,
+ * docs/tsdb.md the behaviour.
  *
  * Labels are arrays of name/value pairs sorted by name with unique names.
  * A series is identified by its label set and, inside one open database, by
@@ -23,7 +25,8 @@
  * fill the optional heron_err with a message naming the series, file or value.
  *   HERON_EINVAL  bad labels / matcher / argument
  *   HERON_ESTATE  sample out of order, duplicate timestamp with another
- *                 value, or too old for the head (see tsdb_append)
+ *                 value, or too old for the head (see tsdb_append); the
+ *                 directory is open in another process (tsdb_open)
  *   HERON_ERANGE  a limit (max series, label length) was exceeded
  *   HERON_EIO     file-system error or damaged file (the message names it)
  *
@@ -33,10 +36,11 @@
  * Thread-safety: a tsdb_db may be used from any number of threads at once.
  * A tsdb_appender, tsdb_querier, tsdb_series_set and tsdb_iterator each
  * belong to one thread at a time; make one appender per thread for parallel
- * ingestion (appends to different series never contend on one lock).
- * Compaction, retention and tombstone clean-up (tsdb_compact,
- * tsdb_clean_tombstones) wait for open queriers to be freed, so a thread must
- * not call them while it holds a querier.
+ * ingestion (series are spread over 4096 independently locked shards).
+ * Maintenance (tsdb_compact, tsdb_flush_head, tsdb_clean_tombstones,
+ * tsdb_delete) briefly waits for open queriers to be freed when it swaps
+ * blocks or truncates the head, so a thread must not call it while it
+ * holds a querier.
  */
 #ifndef HERON_TSDB_H
 #define HERON_TSDB_H
@@ -185,9 +189,11 @@ int tsdb_querier_new(tsdb_db *db, int64_t mint, int64_t maxt,
                      tsdb_querier **out, heron_err *err);
 void tsdb_querier_free(tsdb_querier *q);
 
-/* Series matching all of ms[0..n) (n >= 1; at least one matcher must not
- * match ""), sorted by labels, each listed once however many blocks hold it.
- * The set must be freed before its querier. */
+/* Series matching all of ms[0..n) (n >= 1), sorted by labels, each listed
+ * once however many blocks hold it, and only if it has samples in the
+ * querier's range. When every matcher matches "" the selection starts from
+ * all series (PromQL refuses such selectors before they get here). The set
+ * must be freed before its querier. */
 int tsdb_querier_select(tsdb_querier *q, const tsdb_matcher *const *ms,
                         size_t n, tsdb_series_set **out, heron_err *err);
 /* Advances to the next series: 1 when there is one, 0 at the end, negative
@@ -223,9 +229,10 @@ typedef struct tsdb_strings {
 } tsdb_strings;
 void tsdb_strings_free(tsdb_strings *s);
 
-/* Sorted label names (values) of the series selected by ms[0..n), or of all
- * series when n == 0, that have samples in the querier's range (head series
- * and blocks overlapping it). */
+/* Sorted label names (values) of the series selected by ms[0..n) that have
+ * samples in the querier's range. With n == 0 they come from the indexes of
+ * the blocks and head overlapping the range, which is cheaper and may list
+ * a few series whose samples lie just outside it. */
 int tsdb_querier_label_names(tsdb_querier *q, const tsdb_matcher *const *ms,
                              size_t n, tsdb_strings *out, heron_err *err);
 int tsdb_querier_label_values(tsdb_querier *q, const char *name,
