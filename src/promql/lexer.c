@@ -77,16 +77,9 @@ static size_t utf8_encode(unsigned r, char *out);
 
 int promql_rune_printable(unsigned r)
 {
-    if (r >= 0x20 && r < 0x7F)
-        return 1;
-    if (r < 0xA0 || r == 0xAD || r == 0x1680 || r == 0x180E || (r >= 0x2000 && r <= 0x200F) ||
-        (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) || r == 0x3000 ||
-        r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0xFFFD || r == 0xFFFE ||
-        r == 0xFFFF || (r >= 0xE000 && r <= 0xF8FF) || (r >= 0x600 && r <= 0x605) ||
-        r == 0x61C || r == 0x6DD || r == 0x70F || (r >= 0x40000 && r <= 0xE00FF) ||
-        r >= 0xF0000)
-        return 0;
-    return 1;
+    if (r < 0xA0)
+        return r >= 0x20 && r < 0x7F;
+    return r != 0xFFFD && promql_unicode_printable(r);
 }
 
 size_t promql_quote_rune(const char *s, size_t n, char *out)

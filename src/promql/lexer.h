@@ -117,11 +117,12 @@ long promql_unquote(const char *text, size_t len, char *out);
  * (>= 16 bytes), e.g. 'x', '\n', 'é'; returns the bytes of input used. */
 size_t promql_quote_rune(const char *s, size_t n, char *out);
 
-/* Go's strconv.IsPrint, approximately: ASCII graphics and space, and
- * runes >= 0xA0 except non-ASCII spaces, format characters, private use,
- * unassigned planes 4-14 and non-characters. U+FFFD counts as not
- * printable so that printed strings always lex again. */
+/* Go's strconv.IsPrint: ASCII graphics and space, and runes >= U+00A0 in
+ * the letter, mark, number, punctuation and symbol categories. U+FFFD is
+ * taken as not printable, so that printed strings always lex again. */
 int promql_rune_printable(unsigned r);
+/* The table behind it for runes >= U+00A0 (unicode_print.c, generated). */
+int promql_unicode_printable(unsigned r);
 
 /* Decodes one UTF-8 rune; *r is 0xFFFD for invalid bytes. Returns the
  * bytes consumed (>= 1 when n >= 1). */
