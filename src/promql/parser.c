@@ -1063,6 +1063,28 @@ int promql_parse(const char *query, size_t len, promql_arena *arena, promql_node
     return 0;
 }
 
+int promql_parse_metric_selector(const char *text, size_t len, promql_arena *arena,
+                                 promql_node **out, heron_err *err)
+{
+    promql_parser p;
+    *out = NULL;
+    if (len > UINT32_MAX)
+        return err_set(err, HERON_ERANGE, "selector longer than 4 GiB");
+    parser_init(&p, text, len, arena, err);
+    promql_token t = peek(&p);
+    if (t.kind != PT_LEFT_BRACE && !is_metric_name_token(t.kind)) {
+        unexpected(&p, NULL, NULL);
+        return p.code;
+    }
+    promql_node *n = parse_selector(&p, 0);
+    if (n && peek(&p).kind != PT_EOF)
+        unexpected(&p, NULL, NULL);
+    if (p.code)
+        return p.code;
+    *out = n;
+    return 0;
+}
+
 int promql_parse_series(const char *text, size_t len, promql_arena *arena, promql_node **out,
                         heron_err *err)
 {

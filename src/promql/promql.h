@@ -282,6 +282,16 @@ struct promql_node {
 int promql_parse(const char *query, size_t len, promql_arena *arena,
                  promql_node **out, heron_err *err);
 
+/* Parses a lone vector selector, as Prometheus' ParseMetricSelector does
+ * for the match[] parameters of /api/v1/series, /api/v1/labels and
+ * /federate: no operators, ranges or modifiers. Unlike promql_parse it
+ * does not require a non-empty matcher (those endpoints check that with
+ * their own message, "match[] must contain at least one non-empty
+ * matcher", using the matchers' matches_empty) nor reject a name given
+ * twice. */
+int promql_parse_metric_selector(const char *text, size_t len, promql_arena *arena,
+                                 promql_node **out, heron_err *err);
+
 /* Parses a series description of the test-script format: a metric name
  * and/or {l="v", ...} with equality matchers only, like
  * `http_requests{job="api"}`. *out is a vector selector whose matchers are

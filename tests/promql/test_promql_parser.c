@@ -393,6 +393,37 @@ static void test_allocation_failures(void **state)
     promql_arena_free(&a);
 }
 
+/* Expected messages from Prometheus 2.42's /api/v1/series?match[]=... */
+static void test_metric_selector(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"up + 1", "1:4: parse error: unexpected <op:+>"},
+        {"rate(x[5m])", "1:5: parse error: unexpected \"(\""},
+        {"up offset 5m", "1:4: parse error: unexpected <offset>"},
+        {"up[5m]", "1:3: parse error: unexpected \"[\""},
+        {"1", "1:1: parse error: unexpected number \"1\""},
+        {"on", "1:1: parse error: unexpected <on>"},
+        {"{a=\"b\"", "1:7: parse error: unexpected end of input inside braces"},
+    };
+    promql_arena a;
+    promql_arena_init(&a, 0);
+    promql_node *n;
+    heron_err e;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(promql_parse_metric_selector(bad[i][0], strlen(bad[i][0]), &a, &n, &e),
+                         HERON_EINVAL);
+        assert_string_equal(e.msg, bad[i][1]);
+    }
+    static const char *const good[] = {"sum", "x{__name__=\"y\"}", "up{a=\"b\",}", " up ", "{}"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (promql_parse_metric_selector(good[i], strlen(good[i]), &a, &n, &e) != 0)
+            fail_msg("%s: %s", good[i], e.msg);
+    assert_int_equal(promql_parse_metric_selector("{a=~\".*\"}", 9, &a, &n, &e), 0);
+    assert_true(n->u.vs.matchers[0].matches_empty);
+    promql_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_metric_selector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
