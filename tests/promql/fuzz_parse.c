@@ -3,7 +3,7 @@
  * query; an accepted query is printed on one line and pretty, and both
  * forms must parse again and print the same (a failure aborts, which the
  * fuzzer reports).
- * The same bytes are also read as a test script. Built with clang
+ * The same bytes are also read as a lone selector and as a test script. Built with clang
  * -fsanitize=fuzzer,address,undefined when clang is there; otherwise
  * fuzz_main.c replays the seed corpus through this function.
  */
@@ -68,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     heron_err e;
     if (promql_parse((const char *)data, size, &a, &n, &e) == 0)
         check_round_trip(n);
+    promql_arena_free(&a);
+    promql_arena_init(&a, 64u << 20);
+    promql_parse_metric_selector((const char *)data, size, &a, &n, &e);
     promql_arena_free(&a);
     promql_testscript s;
     promql_arena_init(&a, 64u << 20);
