@@ -2,10 +2,10 @@
  * libFuzzer target for the PromQL front end. Each input is parsed as a
  * query; an accepted query is printed on one line and pretty, and both
  * forms must parse again and print the same (a failure aborts, which the
- * fuzzer reports).
- * The same bytes are also read as a lone selector and as a test script. Built with clang
- * -fsanitize=fuzzer,address,undefined when clang is there; otherwise
- * fuzz_main.c replays the seed corpus through this function.
+ * fuzzer reports). The same bytes are also read as a lone selector and as
+ * a test script. Built with clang -fsanitize=fuzzer,address,undefined
+ * when clang is there; otherwise fuzz_main.c replays the seed corpus
+ * through this function.
  */
 #include <stddef.h>
 #include <stdint.h>
