@@ -82,8 +82,6 @@ void chunk_it_init(chunk_it *it, const uint8_t *b, size_t len);
 uint32_t chunk_count(const uint8_t *b, size_t len);
 /* 1: positioned on the next sample; 0: end; HERON_EIO: damaged chunk. */
 int chunk_it_next(chunk_it *it);
-/* Moves to the first sample with timestamp >= t (1), or the end (0). */
-int chunk_it_seek(chunk_it *it, int64_t t);
 /* Decodes the whole chunk into ts[0..max) and vs[0..max) and returns the
  * sample count, or HERON_EIO when the chunk is damaged or holds more than
  * max samples. The fast path of queries. */
@@ -125,11 +123,5 @@ static inline int chunk_decode_enc(uint8_t enc, const uint8_t *b, size_t len,
     return -5; /* HERON_EIO */
 }
 
-static inline double chunk_it_value(const chunk_it *it)
-{
-    double v;
-    memcpy(&v, &it->vbits, sizeof v);
-    return v;
-}
 
 #endif

@@ -200,16 +200,6 @@ int chunk_it_next(chunk_it *it)
     return 1;
 }
 
-int chunk_it_seek(chunk_it *it, int64_t t)
-{
-    if (it->i > 0 && it->t >= t)
-        return 1;
-    int rc;
-    while ((rc = chunk_it_next(it)) == 1)
-        if (it->t >= t)
-            return 1;
-    return rc;
-}
 
 int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                  size_t max)

@@ -281,6 +281,8 @@ void tsdb_get_stats(tsdb_db *db, tsdb_stats *out)
     out->head_series = atomic_load(&db->h->nseries);
     out->head_chunks = atomic_load(&db->h->nchunks);
     out->head_samples_appended = atomic_load(&db->h->appended);
+    out->head_index_bytes = mem_postings_bytes(db->h->mp) + intern_bytes(db->h->in);
+    out->head_chunk_file_bytes = cmap_bytes(db->h->cm);
     out->out_of_order_samples = atomic_load(&db->h->ooo_rejected);
     out->head_mint = atomic_load(&db->h->mint);
     out->head_maxt = atomic_load(&db->h->maxt);

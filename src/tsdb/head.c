@@ -631,21 +631,6 @@ int head_truncate(head *h, int64_t mint)
     return rc;
 }
 
-int head_foreach(head *h, int (*fn)(mseries *s, void *arg), void *arg)
-{
-    plist ids = {0};
-    int rc = mem_postings_all(h->mp, &ids);
-    for (size_t i = 0; i < ids.n && rc == 0; i++) {
-        mseries *s = head_get(h, ids.v[i]);
-        if (!s)
-            continue;
-        rc = fn(s, arg);
-        head_unpin(s);
-    }
-    plist_free(&ids);
-    return rc;
-}
-
 /* ---- the head as a query source ---------------------------------------------- */
 
 static int hq_postings(void *p, const char *name, const char *value,

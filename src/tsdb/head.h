@@ -110,9 +110,6 @@ int head_add_tombstone(head *h, uint64_t id, int64_t mint, int64_t maxt);
  * then frees unpinned series left empty, and raises min_valid to mint. */
 int head_truncate(head *h, int64_t mint);
 
-/* Calls fn for every series (holding no lock; the series is pinned). */
-int head_foreach(head *h, int (*fn)(mseries *s, void *arg), void *arg);
-
 /* The head as a query source. */
 extern const qsource_ops head_qsource_ops;
 

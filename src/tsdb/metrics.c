@@ -33,6 +33,12 @@ static void collect(heron_sink *s, void *arg)
          (double)st.head_series);
     emit(s, HERON_GAUGE, "heron_tsdb_head_chunks", "Full chunks in the head.",
          (double)st.head_chunks);
+    emit(s, HERON_GAUGE, "heron_tsdb_head_index_bytes",
+         "Bytes of the head's postings index and interned label strings.",
+         (double)st.head_index_bytes);
+    emit(s, HERON_GAUGE, "heron_tsdb_head_chunks_storage_bytes",
+         "Bytes of the mapped files holding full head chunks.",
+         (double)st.head_chunk_file_bytes);
     emit(s, HERON_COUNTER, "heron_tsdb_head_samples_appended_total",
          "Samples appended to the head.", (double)st.head_samples_appended);
     emit(s, HERON_COUNTER, "heron_tsdb_out_of_order_samples_total",

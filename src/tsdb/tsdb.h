@@ -263,6 +263,8 @@ typedef struct tsdb_stats {
     uint64_t head_series;
     uint64_t head_chunks;
     uint64_t head_samples_appended;
+    uint64_t head_index_bytes;       /* postings and interned label strings */
+    uint64_t head_chunk_file_bytes;  /* mapped files of full head chunks */
     uint64_t out_of_order_samples;
     int64_t head_mint, head_maxt; /* INT64_MAX, INT64_MIN when empty */
     uint64_t blocks;

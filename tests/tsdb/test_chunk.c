@@ -197,26 +197,6 @@ static void test_random(void **state)
     free(vs);
 }
 
-static void test_seek(void **state)
-{
-    (void)state;
-    uint8_t buf[CHUNK_BUF_BYTES(130)];
-    chunk_enc e;
-    chunk_enc_init(&e, buf);
-    for (int i = 0; i < 120; i++)
-        chunk_enc_append(&e, i * 10, i);
-    chunk_it it;
-    chunk_it_init(&it, buf, chunk_enc_len(&e));
-    assert_int_equal(chunk_it_seek(&it, 55), 1);
-    assert_true(it.t == 60);
-    assert_int_equal(chunk_it_seek(&it, 0), 1); /* never moves back */
-    assert_true(it.t == 60);
-    assert_int_equal(chunk_it_next(&it), 1);
-    assert_true(it.t == 70);
-    assert_true(chunk_it_value(&it) == 7.0);
-    assert_int_equal(chunk_it_seek(&it, 100000), 0);
-}
-
 /* Truncated and bit-flipped chunks: every outcome is a clean 0/1/EIO. */
 static void test_damaged(void **state)
 {
@@ -348,7 +328,6 @@ int main(void)
         cmocka_unit_test(test_extreme_timestamps),
         cmocka_unit_test(test_dod_bucket_edges),
         cmocka_unit_test(test_random),
-        cmocka_unit_test(test_seek),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_int_encoding),
     };

@@ -145,6 +145,7 @@ static void test_metrics(void **state)
         "heron_tsdb_compactions_total 0", "heron_tsdb_wal_corruptions_total 0",
         "heron_tsdb_blocks_loaded 0", "heron_tsdb_head_chunks 0",
         "heron_tsdb_retention_deletions_total 0", "heron_tsdb_storage_blocks_bytes 0",
+        "heron_tsdb_head_index_bytes ", "heron_tsdb_head_chunks_storage_bytes 0",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         if (!strstr(text, want[i]))
