@@ -455,7 +455,9 @@ typedef struct sync_state {
     mjob *mj;
     const scrape_job *jc;
     cfgref *cfg;
-    mtarget *old, *kept, **tail;
+    smap old;  /* id -> mtarget of the job before this sync */
+    smap seen; /* ids of this sync's targets */
+    mtarget *kept, **tail;
     size_t nactive;
 } sync_state;
 
@@ -482,22 +484,20 @@ static void sync_one(sync_state *s, const char *addr, const scrape_lset *labels)
     }
     uint64_t id = (t.hash ^ (mj->fp * 0x9e3779b97f4a7c15ULL)) +
                   (uint64_t)t.interval_ms * 31 + (uint64_t)t.timeout_ms;
-    for (mtarget *k = s->kept; k; k = k->next)
-        if (k->id == id) { /* the same target twice */
-            scrape_target_free(&t);
-            return;
-        }
-    for (mtarget **pp = &s->old; *pp; pp = &(*pp)->next) {
-        mtarget *o = *pp;
-        if (o->id != id)
-            continue;
-        *pp = o->next;
+    uint64_t h = smap_hash(&id, sizeof id);
+    if (smap_get(&s->seen, h, (const char *)&id, sizeof id)) { /* the same target twice */
+        scrape_target_free(&t);
+        return;
+    }
+    mtarget *o = smap_del(&s->old, h, (const char *)&id, sizeof id);
+    if (o) {
         scrape_target_free(&o->t); /* discovered labels may differ */
         o->t = t;
         o->next = NULL;
         *s->tail = o;
         s->tail = &o->next;
         s->nactive++;
+        smap_put(&s->seen, h, (const char *)&o->id, sizeof o->id, o);
         return;
     }
     mtarget *mt = new_mtarget(s->m, s->cfg, s->jc, &t, id);
@@ -510,6 +510,8 @@ static void sync_one(sync_state *s, const char *addr, const scrape_lset *labels)
     *s->tail = mt;
     s->tail = &mt->next;
     s->nactive++;
+    smap_put(&s->seen, smap_hash(&mt->id, sizeof mt->id), (const char *)&mt->id,
+             sizeof mt->id, mt);
     worker_push(mt->w, mt, 0);
 }
 
@@ -517,8 +519,14 @@ static void sync_one(sync_state *s, const char *addr, const scrape_lset *labels)
  * Called with m->mu held. */
 static void sync_job(scrape_manager *m, mjob *mj, const scrape_job *jc, cfgref *cfg)
 {
-    sync_state s = {m, mj, jc, cfg, mj->targets, NULL, NULL, 0};
+    sync_state s = {.m = m, .mj = mj, .jc = jc, .cfg = cfg};
     s.tail = &s.kept;
+    for (mtarget *t = mj->targets, *nx; t; t = nx) {
+        nx = t->next;
+        if (smap_put(&s.old, smap_hash(&t->id, sizeof t->id), (const char *)&t->id,
+                     sizeof t->id, t) < 0)
+            worker_push(t->w, t, 1); /* out of memory: restart it */
+    }
     free_dropped(mj);
     for (size_t g = 0; g < jc->nstatic_configs; g++)
         for (size_t i = 0; i < jc->static_configs[g].ntargets; i++)
@@ -538,11 +546,24 @@ static void sync_job(scrape_manager *m, mjob *mj, const scrape_job *jc, cfgref *
         }
         s.kept = NULL;
     }
-    for (mtarget *t = s.old, *nx; t; t = nx) {
-        nx = t->next;
-        worker_push(t->w, t, 1);
-    }
+    for (size_t i = 0; i < s.old.cap; i++) /* targets that are gone */
+        if (s.old.slots[i].key)
+            worker_push(((mtarget *)s.old.slots[i].val)->w, s.old.slots[i].val, 1);
+    smap_free(&s.old);
+    smap_free(&s.seen);
     mj->targets = s.kept;
+}
+
+/* Publishes the number of active targets. Called with m->mu held. */
+static void update_active(scrape_manager *m)
+{
+    if (m->active == NULL)
+        return;
+    size_t active = 0;
+    for (size_t i = 0; i < m->njobs; i++)
+        for (mtarget *t = m->jobs[i].targets; t; t = t->next)
+            active++;
+    heron_gauge_set(m->active, (double)active);
 }
 
 /* ---- file_sd ---- */
@@ -662,6 +683,7 @@ static void sd_poll(scrape_manager *m)
             mj->sd_sig = sig;
             mj->sd_read_ms = now_ms();
             sync_job(m, mj, jc, cfg);
+            update_active(m);
             groups = NULL;
         }
         pthread_mutex_unlock(&m->mu);
@@ -834,12 +856,7 @@ int scrape_manager_apply(scrape_manager *m, scrape_config *c, heron_err *err)
     m->njobs = c->njobs;
     cfgref *old = m->cfg;
     m->cfg = r;
-    size_t active = 0;
-    for (size_t i = 0; i < m->njobs; i++)
-        for (mtarget *t = m->jobs[i].targets; t; t = t->next)
-            active++;
-    if (m->active)
-        heron_gauge_set(m->active, (double)active);
+    update_active(m);
     pthread_mutex_unlock(&m->mu);
     cfgref_put(old);
     free(sd);
