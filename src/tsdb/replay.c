@@ -90,7 +90,14 @@ static int on_series(uint64_t id, const tsdb_label *ls, size_t n, void *arg)
     replay_ctx *c = arg;
     if (labels_validate(ls, n, SIZE_MAX, SIZE_MAX, NULL))
         return HERON_EIO;
-    mseries *s;
+    /* An id already taken by other labels cannot be right: skip it. */
+    mseries *s = head_get(c->db->h, id);
+    if (s) {
+        int same = labels_equal(s->ls, s->nls, ls, n);
+        head_unpin(s);
+        if (!same)
+            return HERON_EIO;
+    }
     int created;
     /* Limits are not applied: what was accepted once stays. */
     uint64_t limit = c->db->h->o.max_series;
