@@ -381,7 +381,11 @@ static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
     }
     plist_free(&ids);
     if (rc == 0) {
-        if (s->n > 1)
+        /* A single block lists its series in label order already. */
+        size_t k = 1;
+        while (k < s->n && qseries_cmp(&s->v[k - 1], &s->v[k]) <= 0)
+            k++;
+        if (k < s->n)
             qsort(s->v, s->n, sizeof *s->v, qseries_cmp);
         if (merge_equal(s))
             rc = err_set(err, HERON_ENOMEM, "out of memory");
