@@ -276,6 +276,12 @@ static void test_appendable_window(void **state)
     tsdb_db *db = open_db(dir, NULL);
     tsdb_appender *a;
     assert_int_equal(tsdb_appender_new(db, &a, NULL), 0);
+    /* A second open of the same directory is refused while this one lives. */
+    tsdb_db *again = NULL;
+    heron_err lerr = {0};
+    assert_int_equal(tsdb_open(dir, NULL, &again, &lerr), HERON_ESTATE);
+    assert_non_null(strstr(lerr.msg, "in use"));
+    assert_null(again);
     append1(a, "old", "a", 1000, 1);           /* 1970 */
     append1(a, "old", "a", 2000, 2);
     assert_int_equal(tsdb_appender_commit(a, NULL), 0);
