@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A finite double split into its shortest significant digits and the decimal
@@ -64,6 +65,87 @@ static int decimal_from_short_fraction(decimal *d, double v)
         return 1;
     }
     return 0;
+}
+
+/* The shortest digits that read back as v, for 1e-4 < |v| < 1e21, with
+ * exact 128-bit integers and no printf: the interval of reals that round
+ * to v is scaled by 10^k so that v·10^k has 17 or 18 integer digits, then
+ * digits are dropped while a shorter decimal still lies inside it, and the
+ * last one is rounded to nearest (ties to even), as Go's shortest
+ * formatting (Ryu) chooses. Returns 0 outside that range. */
+__extension__ typedef unsigned __int128 fmt_u128;
+
+static int decimal_from_double_exact(decimal *d, double v)
+{
+    double a = fabs(v);
+    if (!(a > 1e-4 && a < 1e21))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    int bexp = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int e = bexp - 1075 - 2; /* v = 4m · 2^e */
+    int k = 17 - (int)floor(log10(a));
+    int accept = (m & 1) == 0;
+    uint64_t x[3] = {4 * m - ((m == UINT64_C(1) << 52 && bexp > 1) ? 1 : 2),
+                     4 * m, 4 * m + 2}; /* low bound, v, high bound */
+    uint64_t q[3];
+    int exact[3];
+    fmt_u128 p10 = 1;
+    for (int j = 0; j < (k < 0 ? -k : k); j++)
+        p10 *= 10;
+    for (int i = 0; i < 3; i++) {
+        fmt_u128 n = x[i], rem = 0;
+        if (e >= 0) {
+            n <<= e;
+            if (k >= 0) {
+                n *= p10;
+            } else {
+                rem = n % p10;
+                n /= p10;
+            }
+        } else {
+            n *= p10; /* k > 0 here: |v| < 2^53 */
+            rem = n & (((fmt_u128)1 << -e) - 1);
+            n >>= -e;
+        }
+        q[i] = (uint64_t)n;
+        exact[i] = rem == 0;
+    }
+    uint64_t vm = q[0], vr = q[1], vp = q[2];
+    if (exact[2] && !accept)
+        vp--;
+    int vm_tz = accept && exact[0], vr_tz = exact[1], removed = 0;
+    unsigned last = 0;
+    while (vp / 10 > vm / 10) {
+        vm_tz &= vm % 10 == 0;
+        vr_tz &= last == 0;
+        last = (unsigned)(vr % 10);
+        vr /= 10, vp /= 10, vm /= 10, removed++;
+    }
+    if (vm_tz) {
+        while (vm % 10 == 0) {
+            vr_tz &= last == 0;
+            last = (unsigned)(vr % 10);
+            vr /= 10, vp /= 10, vm /= 10, removed++;
+        }
+    }
+    if (vr_tz && last == 5 && vr % 2 == 0)
+        last = 4;
+    uint64_t out = vr + ((vr == vm && !vm_tz) || last >= 5);
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + out % 10);
+        out /= 10;
+    } while (out);
+    for (int i = 0; i < n; i++)
+        d->digits[i] = tmp[n - 1 - i];
+    d->ndigits = n;
+    d->exp10 = n - 1 + removed - k;
+    d->negative = signbit(v) != 0;
+    decimal_trim(d);
+    return 1;
 }
 
 /* The shortest of 15, 16 or 17 significant digits that round-trips. For a
@@ -148,7 +230,8 @@ static size_t format_double(char *out, double v, int go_exponents)
     if (isinf(v))
         return (size_t)sprintf(out, v > 0 ? "+Inf" : "-Inf");
     decimal d;
-    if (!decimal_from_integer(&d, v) && !decimal_from_short_fraction(&d, v))
+    if (!decimal_from_integer(&d, v) && !decimal_from_short_fraction(&d, v) &&
+        !decimal_from_double_exact(&d, v))
         decimal_from_double(&d, v);
     if (v == 0) {
         d.exp10 = 0;
@@ -176,7 +259,8 @@ size_t fmt_double_fixed(char *out, double v)
     if (isnan(v) || isinf(v))
         return fmt_double(out, v);
     decimal d;
-    if (!decimal_from_integer(&d, v) && !decimal_from_short_fraction(&d, v))
+    if (!decimal_from_integer(&d, v) && !decimal_from_short_fraction(&d, v) &&
+        !decimal_from_double_exact(&d, v))
         decimal_from_double(&d, v);
     char *o = out;
     if (d.negative) /* Go writes -0 as "-0" */

@@ -8,10 +8,12 @@
  * its string slicing; heron writes "1e+15" as Go does. The test maps the
  * former to the latter before comparing.
  */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,12 +90,56 @@ static void repr_style(void **state)
     assert_string_equal(s, "1.7000000005e+09");
 }
 
+/* The shortest digits fmt finds with exact integers equal those of the
+ * printf search (the correctly rounded 15, 16 or 17 digits that read
+ * back), on a bounded set of random doubles with a fixed seed. */
+static void shortest_digits_agree_with_printf(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        if (i % 2) {
+            memcpy(&v, &x, sizeof v);
+        } else {
+            v = (double)(x % 1000000007) / (double)(1 + (x >> 40) % 99991);
+        }
+        if (!isfinite(v) || fabs(v) < DBL_MIN) /* 15 digits: normal doubles */
+            continue;
+        char got[FMT_FIXED_MAX], ref[64];
+        fmt_double_fixed(got, v);
+        assert_true(strtod(got, NULL) == v);
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(ref, sizeof ref, "%.*e", prec - 1, v);
+            if (prec == 17 || strtod(ref, NULL) == v)
+                break;
+        }
+        /* compare significant digits only */
+        char a[FMT_FIXED_MAX], b[64];
+        size_t na = 0, nb = 0;
+        for (const char *p = got; *p; p++)
+            if (*p >= '0' && *p <= '9' && (na || *p != '0'))
+                a[na++] = *p;
+        for (const char *p = ref; *p && *p != 'e'; p++)
+            if (*p >= '0' && *p <= '9' && (nb || *p != '0'))
+                b[nb++] = *p;
+        while (na && a[na - 1] == '0')
+            na--;
+        while (nb && b[nb - 1] == '0')
+            nb--;
+        if (na != nb || memcmp(a, b, na) != 0)
+            fail_msg("%.17g: got %.60s, printf search %s", v, got, ref);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches_python_client),
         cmocka_unit_test(round_trips),
         cmocka_unit_test(repr_style),
+        cmocka_unit_test(shortest_digits_agree_with_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
