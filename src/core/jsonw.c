@@ -129,18 +129,28 @@ void jsonw_prom_time(jsonw *w, int64_t ms)
 {
     before_value(w);
     uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    const char *sign = ms < 0 ? "-" : "";
+    char tmp[32], *end = tmp + sizeof tmp, *p = end; /* written backwards */
     unsigned frac = (unsigned)(a % 1000);
-    if (frac == 0) {
-        buf_printf(w->out, "%s%llu", sign, (unsigned long long)(a / 1000));
-        return;
+    if (frac) {
+        int digits = 3;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        while (digits--) {
+            *--p = (char)('0' + frac % 10);
+            frac /= 10;
+        }
+        *--p = '.';
     }
-    char f[4];
-    snprintf(f, sizeof f, "%03u", frac);
-    size_t n = 3;
-    while (f[n - 1] == '0')
-        f[--n] = '\0';
-    buf_printf(w->out, "%s%llu.%s", sign, (unsigned long long)(a / 1000), f);
+    uint64_t secs = a / 1000;
+    do {
+        *--p = (char)('0' + secs % 10);
+        secs /= 10;
+    } while (secs);
+    if (ms < 0)
+        *--p = '-';
+    buf_append(w->out, p, (size_t)(end - p));
 }
 
 void jsonw_kv_string(jsonw *w, const char *key, const char *value)
