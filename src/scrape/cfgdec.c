@@ -487,16 +487,3 @@ int cfgdec_read_file(const char *path, char **out, size_t *outlen,
     *outlen = len;
     return 0;
 }
-
-int cfgdec_load_file(const char *path, const cfg_type *t, void *obj,
-                     heron_err *err)
-{
-    char *data;
-    size_t len;
-    int rc = cfgdec_read_file(path, &data, &len, err);
-    if (rc < 0)
-        return rc;
-    rc = cfgdec_load_string(path, data, len, t, obj, err);
-    free(data);
-    return rc;
-}

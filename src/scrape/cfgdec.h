@@ -62,13 +62,10 @@ struct cfg_type {
 
 #define CFG_NFIELDS(a) (sizeof(a) / sizeof *(a))
 
-/* Loads path and decodes its document into obj (of type t; obj is
- * initialised here). On failure obj is freed again. An empty file is an
- * empty mapping. `dir` receives nothing; cfgdec_dir gives the file's
- * directory to checks that resolve relative paths. */
-int cfgdec_load_file(const char *path, const cfg_type *t, void *obj,
-                     heron_err *err);
-/* The same for text held in memory; name is what errors call it. */
+/* Decodes the YAML text into obj (of type t; obj is initialised here).
+ * name is what errors call the file; its directory is what cfgdec_dir
+ * gives checks that resolve relative paths. On failure obj is freed again.
+ * An empty document is an empty mapping. */
 int cfgdec_load_string(const char *name, const char *text, size_t len,
                        const cfg_type *t, void *obj, heron_err *err);
 void cfgdec_free(const cfg_type *t, void *obj);

@@ -49,13 +49,15 @@ typedef struct mtarget {
     worker *w;
     atomic_int scraped;    /* scraped at least once */
     /* worker only */
-    char *url;
+    char *url, *address;
     int64_t interval_ms, timeout_ms, next_ms;
     uint64_t start_ns;
     int64_t start_ms;
     int in_flight, too_big;
     CURL *easy;
     struct curl_slist *hdrs;
+    char *tls_url;                 /* the URL with tls_config.server_name */
+    struct curl_slist *connect_to; /* server_name:port -> the address */
     buf body;
     char curl_err[CURL_ERROR_SIZE];
 } mtarget;
@@ -141,6 +143,34 @@ static int read_secret(const char *path, char *out, size_t cap)
     return 0;
 }
 
+/* Builds (once) the URL naming server_name and the CONNECT_TO entry that
+ * sends its connections to the target's address. */
+static int tls_server_name(mtarget *t, const char *server_name)
+{
+    if (t->tls_url)
+        return 0;
+    const char *colon = strrchr(t->address, ':');
+    const char *rest = t->url + 8 + strlen(t->address); /* path and query */
+    if (colon == NULL || strncmp(t->url + 8, t->address, strlen(t->address)) != 0)
+        return -1;
+    char *entry;
+    if (asprintf(&t->tls_url, "https://%s%s%s", server_name, colon, rest) < 0) {
+        t->tls_url = NULL;
+        return -1;
+    }
+    if (asprintf(&entry, "%s%s:%.*s%s", server_name, colon, (int)(colon - t->address),
+                 t->address, colon) < 0)
+        entry = NULL;
+    t->connect_to = entry ? curl_slist_append(NULL, entry) : NULL;
+    free(entry);
+    if (t->connect_to == NULL) {
+        free(t->tls_url);
+        t->tls_url = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static int start_fetch(mtarget *t)
 {
     const scrape_http_config *h = &t->job->http;
@@ -172,8 +202,20 @@ static int start_fetch(mtarget *t)
         snprintf(hdr, sizeof hdr, "Authorization: %s %s", az->type ? az->type : "Bearer", secret);
         t->hdrs = curl_slist_append(t->hdrs, hdr);
     }
+    const char *url = t->url;
+    if (h->tls_config.server_name && strncmp(t->url, "https://", 8) == 0 &&
+        tls_server_name(t, h->tls_config.server_name) == 0) {
+        /* TLS names server_name (SNI and certificate check) while the
+         * connection goes to the address and Host stays the address, as
+         * Prometheus' tls_config.server_name does. */
+        url = t->tls_url;
+        snprintf(hdr, sizeof hdr, "Host: %s", t->address);
+        t->hdrs = curl_slist_append(t->hdrs, hdr);
+    }
     CURL *e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, t->url);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    if (t->connect_to)
+        curl_easy_setopt(e, CURLOPT_CONNECT_TO, t->connect_to);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->hdrs);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
@@ -267,6 +309,9 @@ static void mtarget_free(mtarget *t)
     curl_slist_free_all(t->hdrs);
     buf_free(&t->body);
     free(t->url);
+    free(t->address);
+    free(t->tls_url);
+    curl_slist_free_all(t->connect_to);
     cfgref_put(t->cfg);
     free(t);
 }
@@ -423,8 +468,10 @@ static mtarget *new_mtarget(scrape_manager *m, cfgref *cfg, const scrape_job *j,
         .nmetric_relabel = j->nmetric_relabel_configs,
     };
     heron_err err = {0};
-    if (scrape_loop_new(&lo, &mt->loop, &err) < 0 || (mt->url = strdup(t->url)) == NULL) {
+    if (scrape_loop_new(&lo, &mt->loop, &err) < 0 || (mt->url = strdup(t->url)) == NULL ||
+        (mt->address = strdup(t->address)) == NULL) {
         scrape_loop_free(mt->loop);
+        free(mt->url);
         free(mt);
         return NULL;
     }

@@ -5,6 +5,8 @@
                             a histogram, a summary and escapes
   peer_target.py hang PORT  accepts requests and answers only after 30 s
                             (past any scrape_timeout)
+  peer_target.py tls PORT CERT KEY
+                            HTTPS; answers tls_host{host="<Host header>"} 1
   peer_target.py auth PORT AUTHORIZATION
                             answers 401 unless the request's Authorization
                             header is exactly AUTHORIZATION"""
@@ -49,6 +51,24 @@ elif mode == 'auth':
         def log_message(self, *args):
             pass
     ThreadingHTTPServer(('127.0.0.1', port), Auth).serve_forever()
+elif mode == 'tls':
+    import ssl
+
+    class Tls(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = ('tls_host{host="%s"} 1\n' % self.headers.get('Host')).encode()
+            self.send_response(200)
+            self.send_header('Content-Type', 'text/plain; version=0.0.4')
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    srv = ThreadingHTTPServer(('127.0.0.1', port), Tls)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.serve_forever()
 elif mode == 'hang':
     class Hang(BaseHTTPRequestHandler):
         def do_GET(self):
