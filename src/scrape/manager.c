@@ -48,6 +48,7 @@ typedef struct mtarget {
     scrape_loop *loop;
     worker *w;
     atomic_int scraped;    /* scraped at least once */
+    atomic_size_t over_limit; /* targets in the job when over target_limit, else 0 */
     /* worker only */
     char *url, *address;
     int64_t interval_ms, timeout_ms, next_ms;
@@ -368,7 +369,15 @@ static void *worker_main(void *arg)
         for (mtarget *t = w->list; t; t = t->wnext) {
             if (t->in_flight || now < t->next_ms)
                 continue;
-            if (start_fetch(t) < 0)
+            size_t over = atomic_load(&t->over_limit);
+            if (over) {
+                char why[128];
+                snprintf(why, sizeof why,
+                         "target_limit exceeded (number of targets: %zu, limit: %llu)", over,
+                         (unsigned long long)t->job->target_limit);
+                scrape_loop_ingest(t->loop, NULL, 0, SCRAPE_FORMAT_TEXT, now, 0, why, NULL);
+                atomic_store(&t->scraped, 1);
+            } else if (start_fetch(t) < 0)
                 scrape_loop_ingest(t->loop, NULL, 0, SCRAPE_FORMAT_TEXT, now, 0,
                                    "cannot start the HTTP request", NULL);
             while (t->next_ms <= now)
@@ -581,18 +590,11 @@ static void sync_job(scrape_manager *m, mjob *mj, const scrape_job *jc, cfgref *
     for (size_t g = 0; g < mj->nsd; g++)
         for (size_t i = 0; i < mj->sd[g].ntargets; i++)
             sync_one(&s, mj->sd[g].targets[i], &mj->sd[g].labels);
-    if (jc->target_limit && s.nactive > jc->target_limit) {
-        char n[32], lim[32];
-        snprintf(n, sizeof n, "%zu", s.nactive);
-        snprintf(lim, sizeof lim, "%llu", (unsigned long long)jc->target_limit);
-        hlog(HLOG_ERROR, "scrape", "target_limit exceeded: no target of the job is scraped",
-             "job", jc->job_name, "targets", n, "limit", lim, NULL);
-        for (mtarget *t = s.kept, *nx; t; t = nx) {
-            nx = t->next;
-            worker_push(t->w, t, 1);
-        }
-        s.kept = NULL;
-    }
+    /* Over target_limit, every target of the job fails its scrapes with
+     * the reason, as in Prometheus. */
+    size_t over = jc->target_limit && s.nactive > jc->target_limit ? s.nactive : 0;
+    for (mtarget *t = s.kept; t; t = t->next)
+        atomic_store(&t->over_limit, over);
     for (size_t i = 0; i < s.old.cap; i++) /* targets that are gone */
         if (s.old.slots[i].key)
             worker_push(((mtarget *)s.old.slots[i].val)->w, s.old.slots[i].val, 1);

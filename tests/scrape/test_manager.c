@@ -188,11 +188,35 @@ static void scrapes_a_local_endpoint(void **state)
     tsdb_querier_free(q);
 }
 
+static void target_limit(void **state)
+{
+    fixture *f = *state;
+    char yaml[512];
+    int port = heron_endpoint_port(f->ep);
+    snprintf(yaml, sizeof yaml,
+             "scrape_configs:\n- job_name: lim\n  scrape_interval: 200ms\n  target_limit: 1\n"
+             "  static_configs: [{targets: ['127.0.0.1:%d', 'localhost:%d']}]\n",
+             port, port);
+    apply(f, yaml);
+    assert_int_equal(scrape_manager_wait_scraped(f->m, 10000), 0);
+    scrape_target_info *t;
+    size_t n;
+    assert_int_equal(scrape_manager_snapshot(f->m, &t, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(t[i].st.health, 0);
+        assert_string_equal(t[i].st.last_error,
+                            "target_limit exceeded (number of targets: 2, limit: 1)");
+    }
+    scrape_target_infos_free(t, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(file_sd_rereads, setup, teardown),
         cmocka_unit_test_setup_teardown(scrapes_a_local_endpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(target_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
