@@ -3,6 +3,7 @@
  * from /proc/<pid>/stat, /proc/<pid>/fd and /proc/<pid>/limits.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +31,23 @@ static int read_file(const char *path, char *out, size_t cap)
     return 0;
 }
 
+static double boot_seconds;
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+
+/* The boot time never changes, so /proc/stat is read once. */
+static void read_boot_time(void)
+{
+    char data[16384];
+    if (read_file("/proc/stat", data, sizeof data))
+        return;
+    const char *p = strstr(data, "\nbtime ");
+    boot_seconds = p ? strtod(p + 7, NULL) : 0;
+}
+
 static double boot_time(void)
 {
-    char data[8192];
-    if (read_file("/proc/stat", data, sizeof data))
-        return 0;
-    const char *p = strstr(data, "\nbtime ");
-    return p ? strtod(p + 7, NULL) : 0;
+    pthread_once(&boot_once, read_boot_time);
+    return boot_seconds;
 }
 
 /* Parses /proc/<pid>/stat; the command name may hold spaces and parens, so
@@ -54,7 +65,9 @@ static int read_stat(int pid, proc_stat *st)
      * 23 vsize, 24 rss */
     unsigned long long f[25] = {0};
     int field = 3;
-    for (char *tok = strtok(p + 1, " "); tok && field <= 24; tok = strtok(NULL, " "), field++)
+    char *save;
+    for (char *tok = strtok_r(p + 1, " ", &save); tok && field <= 24;
+         tok = strtok_r(NULL, " ", &save), field++)
         f[field] = strtoull(tok, NULL, 10);
     if (field <= 24)
         return -1;

@@ -98,6 +98,15 @@ static int sink_labels(heron_sink *s, const char *const *values)
              "metric", s->name, NULL);
         return -1;
     }
+    for (size_t i = 0; i < n; i++) {
+        /* Prometheus refuses a whole scrape over one bad label value, so
+         * the one sample is dropped instead. */
+        if (!names_valid_utf8(values[i])) {
+            hlog(HLOG_WARN, "collector", "dropping sample with a label value that is not UTF-8",
+                 "metric", s->name, "label", s->label_names[i], NULL);
+            return -1;
+        }
+    }
     buf_reset(&s->before);
     buf_reset(&s->after);
     for (size_t i = 0; i < n; i++) {

@@ -78,6 +78,7 @@ static void collect_fixture(heron_sink *s, void *arg)
     heron_sink_value(s, (const char *const[]){"eu", "0", NULL}, 61.5);
     heron_sink_value(s, (const char *const[]){"eu\n\"x\"", "1", NULL}, 70);
     heron_sink_value(s, (const char *const[]){"too few", NULL}, 1); /* dropped */
+    heron_sink_value(s, (const char *const[]){"\xff\xfe", "2", NULL}, 1); /* not UTF-8: dropped */
 
     heron_sink_family(s, HERON_COUNTER, "jobs_done_total", "Jobs.", NULL, NULL);
     heron_sink_value(s, NULL, 12);
