@@ -278,15 +278,21 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static int64_t min_valid(head *h)
 {
-    /* As in Prometheus: half a block behind the newest sample, or the
-     * out-of-order window when that is wider. */
+    /* As in Prometheus: half a block behind the newest sample and never
+     * into the blocks. With an out-of-order window, also anything within
+     * the window behind the newest sample, blocks or not: such samples
+     * become a block overlapping older ones, which compaction merges. */
     int64_t mv = atomic_load(&h->min_valid);
     int64_t hmax = atomic_load(&h->maxt);
-    int64_t back = h->o.chunk_range / 2;
-    if (h->o.ooo_window > back)
-        back = h->o.ooo_window;
-    if (hmax != INT64_MIN && hmax > INT64_MIN + back && hmax - back > mv)
-        mv = hmax - back;
+    if (hmax != INT64_MIN && hmax - h->o.chunk_range / 2 > mv)
+        mv = hmax - h->o.chunk_range / 2;
+    if (h->o.ooo_window > 0) {
+        int64_t ref = hmax != INT64_MIN ? hmax : atomic_load(&h->min_valid);
+        if (ref == INT64_MIN || ref < INT64_MIN + h->o.ooo_window)
+            return INT64_MIN;
+        if (ref - h->o.ooo_window < mv)
+            mv = ref - h->o.ooo_window;
+    }
     return mv;
 }
 

@@ -198,6 +198,32 @@ static void test_out_of_order_and_duplicates(void **state)
     assert_int_equal(samples, 150);
     assert_true(sum == 4950 - 50);
     tsdb_matcher_free(m);
+
+    /* Late samples older than the newest block: a block overlapping the
+     * old one, merged by compaction, no sample lost or doubled. */
+    assert_int_equal(tsdb_flush_head(db, NULL), 0);
+    tsdb_stats st2;
+    tsdb_get_stats(db, &st2);
+    assert_int_equal(st2.head_series, 0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(tsdb_append(a, &ref, ls, n, 150000 + i * 1000 + 250, 1000, NULL), 0);
+    /* A duplicate of what the block holds is dropped at query time. */
+    assert_int_equal(tsdb_append(a, &ref, ls, n, 190000, 90, NULL), 0);
+    assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+    m = tu_m(TSDB_MATCH_EQ, "__name__", "x");
+    assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&m, 1, INT64_MIN,
+                              INT64_MAX, &series, &samples, &sum), 0);
+    assert_int_equal(samples, 170);
+    assert_true(sum == 4950 - 50 + 20000);
+    assert_int_equal(tsdb_flush_head(db, NULL), 0);
+    assert_int_equal(tsdb_compact(db, NULL), 0);
+    tsdb_get_stats(db, &st2);
+    assert_int_equal(st2.blocks, 1);
+    assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&m, 1, INT64_MIN,
+                              INT64_MAX, &series, &samples, &sum), 0);
+    assert_int_equal(samples, 170);
+    assert_true(sum == 4950 - 50 + 20000);
+    tsdb_matcher_free(m);
     tsdb_appender_free(a);
     tsdb_close(db);
     tu_rmtree(dir);
