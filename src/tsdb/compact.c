@@ -136,7 +136,10 @@ static int cut_head(tsdb_db *db, int64_t mint, int64_t maxt, heron_err *err)
 static int compact_head(tsdb_db *db, int all, heron_err *err)
 {
     int64_t range = db->o.block_range_ms;
-    for (int round = 0; round < 1000; round++) {
+    /* Each round moves the head's lower bound past a window, and empty
+     * windows are skipped, so this ends; the bound is only a backstop
+     * (2^20 windows of data: centuries at 2h). */
+    for (int round = 0; round < (1 << 20); round++) {
         int64_t mint = atomic_load(&db->h->mint), maxt = atomic_load(&db->h->maxt);
         if (mint == INT64_MAX || maxt == INT64_MIN || mint > maxt)
             return 0;

@@ -258,6 +258,13 @@ static int import_into(FILE *f, const char *file, const char *dir,
         rc = tsdb_appender_commit(a, err);
     if (rc == 0)
         rc = tsdb_flush_head(db, err);
+    if (rc == 0) {
+        tsdb_stats st;
+        tsdb_get_stats(db, &st);
+        if (st.head_series)
+            rc = err_set(err, HERON_ESTATE, "%s: %llu series were left in the head",
+                         file, (unsigned long long)st.head_series);
+    }
     tsdb_appender_free(a);
     tsdb_close(db);
     free(line);
