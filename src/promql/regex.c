@@ -9,9 +9,38 @@
 
 #include "promql/parse.h"
 
+/* The common shapes that need no compiling: ".*", ".+" and alternations
+ * of plain words such as "api|web-1". 1 when value is one of them. */
+static int regex_trivial(const char *value, size_t len, int *matches_empty)
+{
+    if (len == 2 && value[0] == '.' && (value[1] == '*' || value[1] == '+')) {
+        *matches_empty = value[1] == '*';
+        return 1;
+    }
+    int empty = 0;
+    size_t alt = 0; /* length of the current alternative */
+    for (size_t i = 0; i < len; i++) {
+        char c = value[i];
+        if (c == '|') {
+            empty |= alt == 0;
+            alt = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-' || c == ':' || c == '/' || c == ' ' || c == ',' ||
+                   c == '=' || c == '@') {
+            alt++;
+        } else {
+            return 0;
+        }
+    }
+    *matches_empty = empty || alt == 0;
+    return 1;
+}
+
 int promql_regex_check(const char *value, size_t len, int *matches_empty, char *msg,
                        size_t msgsize)
 {
+    if (regex_trivial(value, len, matches_empty))
+        return 0;
     char stack[512];
     size_t n = len + 7;
     char *pat = n <= sizeof stack ? stack : malloc(n);
