@@ -5,7 +5,7 @@
  * unit` line per figure; peers' numbers are printed as reference lines
  * (measured earlier through their own ingestion paths, not in this run).
  *
- *   bench_tsdb [--series N] [--hours H] [--threads T] [--dir D]
+ *   bench_tsdb [--series N] [--hours H] [--threads T] [--dir D] [--keep 1]
  *
  * Data: scrape targets of 100 series each at a 15 s interval (a quarter of
  * timestamps jitter by a few ms): 50% counters with integer increments,
@@ -302,6 +302,7 @@ int main(int argc, char **argv)
     int series = 200000, threads = 1;
     double hours = 2;
     const char *dir = "/tmp/heron-bench-tsdb";
+    int keep = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--series"))
             series = atoi(argv[i + 1]);
@@ -311,6 +312,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--dir"))
             dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--keep"))
+            keep = atoi(argv[i + 1]);
     }
     int targets = series / PER_TARGET;
     series = targets * PER_TARGET;
@@ -411,6 +414,7 @@ int main(int argc, char **argv)
         free(w[i].st);
     free(w);
     free(th);
-    rmtree(dir);
+    if (!keep)
+        rmtree(dir);
     return 0;
 }
