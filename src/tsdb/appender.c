@@ -171,11 +171,14 @@ int tsdb_appender_commit(tsdb_appender *a, heron_err *err)
     }
     if (db->o.wal_sync == TSDB_WAL_SYNC_COMMIT)
         wal_sync(db->w, seq);
+    uint64_t added = 0;
     for (size_t i = 0; i < a->n; i++) {
         int r = head_append(db->h, a->p[i].s, a->p[i].t, a->p[i].vbits, NULL);
+        added += r == 0;
         if (r < 0 && r != HERON_ESTATE && rc == 0)
             rc = err_set(err, r, "appending to the head: %s", heron_strerror(r));
     }
+    atomic_fetch_add(&db->h->appended, added);
     release(a);
     return rc;
 }

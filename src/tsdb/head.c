@@ -477,9 +477,7 @@ int head_append(head *h, mseries *s, int64_t t, uint64_t vbits, heron_err *err)
     pthread_mutex_lock(&is->mu);
     int rc = append_locked(h, s, t, vbits, err);
     pthread_mutex_unlock(&is->mu);
-    if (rc == 0)
-        atomic_fetch_add(&h->appended, 1);
-    else if (rc == HERON_ESTATE)
+    if (rc == HERON_ESTATE)
         atomic_fetch_add(&h->ooo_rejected, 1);
     return rc;
 }

@@ -99,8 +99,10 @@ void head_unpin(mseries *s);
  * be ignored), HERON_ESTATE no (message names series and times). */
 int head_check(head *h, mseries *s, int64_t t, uint64_t vbits,
                heron_err *err);
-/* Appends (re-checking under the series lock): 0 appended, 1 duplicate
- * ignored, HERON_ESTATE rejected and counted, other errors from cmap. */
+/* Appends (re-checking under the series lock): 0 appended (the caller
+ * adds its appends to `appended`, once per batch, to keep a shared cache
+ * line off the per-sample path), 1 duplicate ignored, HERON_ESTATE
+ * rejected and counted, other errors from cmap. */
 int head_append(head *h, mseries *s, int64_t t, uint64_t vbits,
                 heron_err *err);
 /* Adds a deleted interval to series id (no-op when it is gone). */

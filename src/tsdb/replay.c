@@ -187,9 +187,7 @@ int db_replay(tsdb_db *db, heron_err *err)
         rc = wal_replay_dir(db->wal_dir, found ? cp + 1 : 0, UINT32_MAX, 1,
                             on_record, &c, &corrupt, err);
     atomic_fetch_add(&db->wal_corruptions, corrupt);
-    /* Replayed samples were counted when first appended; those now below
-     * the blocks were refused on purpose. Neither is news. */
-    atomic_store(&db->h->appended, 0);
+    /* Replayed samples below the blocks are refused on purpose: not news. */
     atomic_store(&db->h->ooo_rejected, 0);
     if (c.unknown) {
         char n[24];
