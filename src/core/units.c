@@ -86,17 +86,21 @@ void units_format_duration(int64_t ms, char *out)
         strcpy(out, "0s");
         return;
     }
-    static const int order[] = {0, 1, 2, 3, 5, 6, 4}; /* y w d h m s ms */
+    /* y w d h m s ms; years and weeks only when nothing is left over, as
+     * Prometheus prints them ("15d", not "2w1d") */
+    static const int order[] = {0, 1, 2, 3, 5, 6, 4};
     char *o = out;
-    if (ms < 0) {
+    uint64_t left = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+    if (ms < 0)
         *o++ = '-';
-        ms = -ms;
-    }
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         const unit *u = &duration_units[order[i]];
-        if (ms >= u->factor) {
-            o += sprintf(o, "%lld%s", (long long)(ms / u->factor), u->name);
-            ms %= u->factor;
+        uint64_t mult = (uint64_t)u->factor;
+        if (i < 2 && left % mult != 0)
+            continue;
+        if (left >= mult) {
+            o += sprintf(o, "%llu%s", (unsigned long long)(left / mult), u->name);
+            left %= mult;
         }
     }
     *o = '\0';

@@ -16,7 +16,8 @@
 
 /* Parses s into milliseconds. HERON_EINVAL with a message naming s. */
 int units_parse_duration(const char *s, int64_t *ms, heron_err *err);
-/* Writes ms the way Prometheus prints durations ("1h30m", "0s"). out >= 32. */
+/* Writes ms the way Prometheus prints durations ("1h30m", "15d", "2w",
+ * "0s"): years and weeks only when they divide it exactly. out >= 32. */
 void units_format_duration(int64_t ms, char *out);
 int units_parse_bytes(const char *s, int64_t *bytes, heron_err *err);
 

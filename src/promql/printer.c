@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/units.h"
 #include "promql/lexer.h"
 #include "promql/print.h"
 #include "promql/promql.h"
@@ -94,30 +95,9 @@ int promql_format_number(buf *out, double v)
 
 int promql_format_duration(buf *out, int64_t ms)
 {
-    static const struct {
-        const char *unit;
-        int64_t mult;
-        int exact; /* years and weeks only when nothing is left over */
-    } units[] = {
-        {"y", 365LL * 24 * 3600 * 1000, 1}, {"w", 7LL * 24 * 3600 * 1000, 1},
-        {"d", 24LL * 3600 * 1000, 0},       {"h", 3600LL * 1000, 0},
-        {"m", 60LL * 1000, 0},              {"s", 1000, 0},
-        {"ms", 1, 0},
-    };
-    if (ms == 0)
-        return buf_puts(out, "0s");
-    uint64_t left = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    int rc = ms < 0 ? buf_putc(out, '-') : 0;
-    for (size_t i = 0; !rc && i < sizeof units / sizeof *units; i++) {
-        uint64_t mult = (uint64_t)units[i].mult;
-        if (units[i].exact && left % mult != 0)
-            continue;
-        if (left / mult > 0) {
-            rc = buf_printf(out, "%llu%s", (unsigned long long)(left / mult), units[i].unit);
-            left %= mult;
-        }
-    }
-    return rc;
+    char text[32];
+    units_format_duration(ms, text);
+    return buf_puts(out, text);
 }
 
 static int print_labels(buf *out, const promql_labels *l)

@@ -42,7 +42,13 @@ static void durations(void **state)
     units_format_duration(0, out);
     assert_string_equal(out, "0s");
     units_format_duration(15LL * 86400000, out);
-    assert_string_equal(out, "2w1d");
+    assert_string_equal(out, "15d");
+    units_format_duration(14LL * 86400000, out);
+    assert_string_equal(out, "2w");
+    units_format_duration(365LL * 86400000 + 3600000, out);
+    assert_string_equal(out, "365d1h");
+    units_format_duration(-90000, out);
+    assert_string_equal(out, "-1m30s");
     units_format_duration(1500, out);
     assert_string_equal(out, "1s500ms");
 }
