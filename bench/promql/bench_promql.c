@@ -12,8 +12,9 @@
  *
  * Afterwards both servers are stopped, heron's data directory is opened in
  * process and each query is run once more through the engine to report the
- * peak memory its arena took, and both servers' peak resident set size is
- * reported too. Usage: bench_promql [RUNS] (default 7).
+ * peak memory its arena took and its evaluation time without HTTP and JSON, and both servers' peak resident set size is
+ * reported too. Usage: bench_promql [RUNS] (default 7); HERON_BENCH_ONLY=name
+ * times just that query.
  */
 #include <curl/curl.h>
 #include <math.h>
@@ -195,9 +196,11 @@ static void engine_memory(const char *dir)
     int64_t end = t0 + (NPOINTS - 1) * STEP_MS;
     for (size_t i = 0; i < NQ; i++) {
         promql_result r;
+        uint64_t s = hclock_mono_ns();
         if (promql_engine_range(e, queries[i].expr, t0, end, 30000, 0, &r, &err) == 0)
-            printf("promql_%s_peak_query_bytes %zu bytes samples %zu\n", queries[i].name,
-                   r.peak_bytes, r.samples);
+            printf("promql_%s_peak_query_bytes %zu bytes samples %zu engine_seconds %.4f\n",
+                   queries[i].name, r.peak_bytes, r.samples,
+                   (double)(hclock_mono_ns() - s) / 1e9);
         promql_result_free(&r);
     }
     promql_engine_free(e);
@@ -249,7 +252,10 @@ int main(int argc, char **argv)
             printf("promql_bench_push_seconds %.2f s (both servers)\n",
                    (double)(hclock_mono_ns() - s) / 1e9);
             rc = 0;
+            const char *only = getenv("HERON_BENCH_ONLY"); /* one query, for profiling */
             for (size_t i = 0; i < NQ; i++) {
+                if (only && strcmp(only, queries[i].name) != 0)
+                    continue;
                 double h = time_query(&peers[0], queries[i].expr, runs);
                 double p = time_query(&peers[1], queries[i].expr, runs);
                 if (h < 0 || p < 0) {
