@@ -211,12 +211,32 @@ static void target_limit(void **state)
     scrape_target_infos_free(t, n);
 }
 
+static void body_size_limit(void **state)
+{
+    fixture *f = *state;
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "scrape_configs:\n- job_name: big\n  scrape_interval: 200ms\n  body_size_limit: 10B\n"
+             "  static_configs: [{targets: ['127.0.0.1:%d']}]\n",
+             heron_endpoint_port(f->ep));
+    apply(f, yaml);
+    assert_int_equal(scrape_manager_wait_scraped(f->m, 10000), 0);
+    scrape_target_info *t;
+    size_t n;
+    assert_int_equal(scrape_manager_snapshot(f->m, &t, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(t[0].st.health, 0);
+    assert_string_equal(t[0].st.last_error, "body size limit exceeded (10 bytes)");
+    scrape_target_infos_free(t, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(file_sd_rereads, setup, teardown),
         cmocka_unit_test_setup_teardown(scrapes_a_local_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(target_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(body_size_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
