@@ -3,7 +3,7 @@
  * OpenMetrics 1.0, with the grammar and strictness of Prometheus 2.42's
  * scraper.
  *
- *   scrape_parser p;
+ *   scrape_parser p = {0};      (zeroed before the first init)
  *   scrape_parser_init(&p, SCRAPE_FORMAT_TEXT, body, len);
  *   while ((e = scrape_parser_next(&p, &err)) > 0)
  *       if (e == SCRAPE_ENTRY_SAMPLE) use(p.name, p.labels, p.value, ...);
@@ -98,6 +98,8 @@ typedef struct scrape_parser {
     int done;
 } scrape_parser;
 
+/* Starts parsing data[0..len). p must be zeroed before its first init;
+ * initialising it again (for the next body) keeps its label array. */
 void scrape_parser_init(scrape_parser *p, scrape_format format,
                         const char *data, size_t len);
 /* The next entry (> 0), SCRAPE_ENTRY_END at the end, or HERON_EINVAL /
