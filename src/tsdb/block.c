@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "core/err.h"
 #include "tsdb/block_format.h"
@@ -138,7 +139,7 @@ static int load_index(block *b, heron_err *err)
         return rc;
     const uint8_t *p = b->index.p;
     size_t len = b->index.len;
-    if (len < BF_HDR + BF_TOC || memcmp(p, BF_INDEX_MAGIC "\x01\0\0\0", BF_HDR))
+    if (len < BF_HDR + BF_TOC || memcmp(p, BF_INDEX_HDR, BF_HDR))
         return err_set(err, HERON_EIO, "%s: not a heron index (magic/version)", path);
     const uint8_t *toc = p + len - BF_TOC;
     if (crc32c(0, toc, BF_TOC - 4) != get_u32(toc + BF_TOC - 4))
@@ -215,7 +216,7 @@ static int load_chunks(block *b, heron_err *err)
             return rc;
         b->nchunks++;
         const mapped *m = &b->chunks[b->nchunks - 1];
-        if (m->len < BF_HDR || memcmp(m->p, BF_CHUNKS_MAGIC "\x01\0\0\0", BF_HDR))
+        if (m->len < BF_HDR || memcmp(m->p, BF_CHUNKS_HDR, BF_HDR))
             return err_set(err, HERON_EIO, "%s: not a heron chunk file", path);
     }
     return 0;
@@ -473,29 +474,59 @@ static int bq_values(void *p, const char *name, tsdb_strings *out, heron_err *er
     return 0;
 }
 
-/* Resolves a chunk ref to its bytes, checking the CRC. */
-static int chunk_at(const block *b, uint64_t ref, const uint8_t **data,
-                    uint32_t *len, uint8_t *enc, heron_err *err)
+/* Loads the chunk at ref = file << 48 | frame offset << 16 | offset in
+ * the page, decompressing its page into `page` unless it is there already,
+ * and checks the frame's and the record's CRCs. */
+static int bq_load(const void *src, uint64_t ref, qpage *page, const uint8_t **data,
+                   uint32_t *len, uint8_t *enc, heron_err *err)
 {
-    uint64_t file = ref >> 32, off = ref & 0xffffffffu;
+    const block *b = src;
+    uint64_t file = ref >> 48, frame = (ref >> 16) & 0xffffffffu, in = ref & 0xffff;
     if (file == 0 || file > b->nchunks)
         return err_set(err, HERON_EIO, "%s: chunk ref %llx names no file", b->dir,
                        (unsigned long long)ref);
     const mapped *m = &b->chunks[file - 1];
-    if (off < BF_HDR || off >= m->len)
-        return err_set(err, HERON_EIO, "%s/chunks/%06llu: chunk offset %llu out of range",
-                       b->dir, (unsigned long long)file, (unsigned long long)off);
-    dec d = {m->p + off, m->p + m->len, 0};
-    uint64_t n = dec_uvarint(&d);
+    uint64_t key = file << 32 | frame;
+    if (page->owner != b || page->key != key || !page->data) {
+        if (frame < BF_HDR || frame + BF_FRAME_HDR > m->len)
+            return err_set(err, HERON_EIO, "%s/chunks/%06llu: page offset %llu out of range",
+                           b->dir, (unsigned long long)file, (unsigned long long)frame);
+        const uint8_t *f = m->p + frame;
+        uint32_t raw = get_u32(f), comp = get_u32(f + 4);
+        if (raw > BF_PAGE_MAX || comp > m->len - frame - BF_FRAME_HDR ||
+            crc32c(0, f + BF_FRAME_HDR, comp) != get_u32(f + 8))
+            return err_set(err, HERON_EIO, "%s/chunks/%06llu: damaged page at %llu",
+                           b->dir, (unsigned long long)file, (unsigned long long)frame);
+        if (page->cap < BF_PAGE_MAX) {
+            uint8_t *d = realloc(page->data, BF_PAGE_MAX);
+            if (!d)
+                return err_set(err, HERON_ENOMEM, "out of memory");
+            page->data = d;
+            page->cap = BF_PAGE_MAX;
+        }
+        size_t got = ZSTD_decompress(page->data, page->cap, f + BF_FRAME_HDR, comp);
+        if (ZSTD_isError(got) || got != raw) {
+            page->owner = NULL;
+            return err_set(err, HERON_EIO, "%s/chunks/%06llu: page at %llu does not decompress",
+                           b->dir, (unsigned long long)file, (unsigned long long)frame);
+        }
+        page->owner = b;
+        page->key = key;
+        page->len = raw;
+    }
+    dec d = {page->data + in, page->data + page->len, 0};
+    uint64_t n = in < page->len ? dec_uvarint(&d) : (d.bad = 1, 0);
     if (d.bad || n > 65535 || n + 5 > (uint64_t)(d.end - d.p))
-        return err_set(err, HERON_EIO, "%s/chunks/%06llu: bad chunk length at %llu",
-                       b->dir, (unsigned long long)file, (unsigned long long)off);
+        return err_set(err, HERON_EIO, "%s/chunks/%06llu: bad chunk at %llu+%llu",
+                       b->dir, (unsigned long long)file, (unsigned long long)frame,
+                       (unsigned long long)in);
     if (crc32c(0, d.p, n + 1) != get_u32(d.p + n + 1))
-        return err_set(err, HERON_EIO, "%s/chunks/%06llu: chunk checksum mismatch at %llu",
-                       b->dir, (unsigned long long)file, (unsigned long long)off);
+        return err_set(err, HERON_EIO, "%s/chunks/%06llu: chunk checksum mismatch at %llu+%llu",
+                       b->dir, (unsigned long long)file, (unsigned long long)frame,
+                       (unsigned long long)in);
     if (d.p[0] != CHUNK_ENC_XOR && d.p[0] != CHUNK_ENC_INT)
-        return err_set(err, HERON_EIO, "%s/chunks/%06llu: unknown chunk encoding %u at %llu",
-                       b->dir, (unsigned long long)file, d.p[0], (unsigned long long)off);
+        return err_set(err, HERON_EIO, "%s/chunks/%06llu: unknown chunk encoding %u",
+                       b->dir, (unsigned long long)file, d.p[0]);
     *enc = d.p[0];
     *data = d.p + 1;
     *len = (uint32_t)n;
@@ -539,13 +570,8 @@ static int bq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         prev = cmax;
         if (cmax < mint || cmin > maxt)
             continue;
-        const uint8_t *data = NULL;
-        uint32_t len = 0;
-        uint8_t enc = 0;
-        int rc = chunk_at(b, ref, &data, &len, &enc, err);
-        if (rc)
-            return rc;
-        cs[k++] = (qchunk){cmin, cmax, data, len, enc};
+        cs[k++] = (qchunk){.mint = cmin, .maxt = cmax, .load = bq_load, .src = b,
+                           .ref = ref};
     }
     /* Tombstones of this series. */
     size_t lo = 0, hi = b->ntombs;
@@ -597,7 +623,7 @@ static int write_tombs(const block *b, const tomb_ent *tombs, size_t ntombs,
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     buf out;
     buf_init(&out, 0);
-    int rc = buf_append(&out, BF_TOMBS_MAGIC "\x01\0\0\0", BF_HDR);
+    int rc = buf_append(&out, BF_TOMBS_HDR, BF_HDR);
     if (!rc)
         rc = enc_u32(&out, (uint32_t)ntombs);
     for (size_t i = 0; i < ntombs && !rc; i++) {

@@ -1,7 +1,8 @@
 /*
  * block_write — writing a block from a series set: chunks first (samples
- * re-encoded, at most CHUNK_MAX_SAMPLES per chunk), then the index, then
- * meta.json, all in DIR/<id>.tmp, synced and renamed into place.
+ * re-encoded, at most CHUNK_MAX_SAMPLES per chunk, gathered into zstd
+ * pages), then the index, then meta.json, all in DIR/<id>.tmp, synced and
+ * renamed into place.
  */
 #include "tsdb/block.h"
 
@@ -13,6 +14,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "core/err.h"
 #include "core/hclock.h"
@@ -65,11 +67,13 @@ typedef struct wseries {
 typedef struct writer {
     char dir[4096];
     heron_err *err;
-    /* chunk files */
+    /* chunk files: records gather in page, pages go compressed to cbuf */
     int cfd;
     uint32_t cfile;
-    uint64_t coff;
+    uint64_t coff; /* file offset of the next frame */
     buf cbuf;
+    buf page;
+    ZSTD_CCtx *zc;
     /* collected series */
     wseries *series;
     size_t nseries, cap_series;
@@ -114,7 +118,30 @@ static int chunk_file_open(writer *w)
         return err_set(w->err, HERON_EIO, "create %s: %s", path, strerror(errno));
     w->coff = BF_HDR;
     buf_reset(&w->cbuf);
-    return buf_append(&w->cbuf, BF_CHUNKS_MAGIC "\x01\0\0\0", BF_HDR);
+    buf_reset(&w->page);
+    return buf_append(&w->cbuf, BF_CHUNKS_HDR, BF_HDR);
+}
+
+/* Compresses the page into one frame at the end of cbuf. */
+static int page_flush(writer *w)
+{
+    if (w->page.len == 0)
+        return 0;
+    size_t bound = ZSTD_compressBound(w->page.len);
+    if (buf_reserve(&w->cbuf, BF_FRAME_HDR + bound))
+        return err_set(w->err, HERON_ENOMEM, "out of memory");
+    uint8_t *f = (uint8_t *)w->cbuf.data + w->cbuf.len;
+    size_t n = ZSTD_compressCCtx(w->zc, f + BF_FRAME_HDR, bound, w->page.data,
+                                 w->page.len, BF_ZSTD_LEVEL);
+    if (ZSTD_isError(n))
+        return err_set(w->err, HERON_EIO, "zstd: %s", ZSTD_getErrorName(n));
+    put_u32(f, (uint32_t)w->page.len);
+    put_u32(f + 4, (uint32_t)n);
+    put_u32(f + 8, crc32c(0, f + BF_FRAME_HDR, n));
+    w->cbuf.len += BF_FRAME_HDR + n;
+    w->coff += BF_FRAME_HDR + n;
+    buf_reset(&w->page);
+    return 0;
 }
 
 static int chunk_flush(writer *w)
@@ -126,7 +153,9 @@ static int chunk_flush(writer *w)
 
 static int chunk_file_close(writer *w)
 {
-    int rc = chunk_flush(w);
+    int rc = page_flush(w);
+    if (rc == 0)
+        rc = chunk_flush(w);
     int rc2 = sync_close(w->cfd, "chunk file", w->err);
     w->cfd = -1;
     return rc ? rc : rc2;
@@ -136,7 +165,9 @@ static int put_chunk(writer *w, uint8_t enc, const uint8_t *b, size_t len,
                      int64_t mint, int64_t maxt)
 {
     int rc;
-    if (w->coff + len + 16 > BF_CHUNK_FILE_MAX) {
+    if (w->page.len >= BF_PAGE && (rc = page_flush(w)))
+        return rc;
+    if (w->page.len == 0 && w->coff + BF_FRAME_HDR + BF_PAGE_MAX > BF_CHUNK_FILE_MAX) {
         if ((rc = chunk_file_close(w)) || (rc = chunk_file_open(w)))
             return rc;
     }
@@ -148,13 +179,13 @@ static int put_chunk(writer *w, uint8_t enc, const uint8_t *b, size_t len,
         w->chunks = c;
         w->cap_chunks = cap;
     }
-    w->chunks[w->nchunks++] = (wchunk){mint, maxt, (uint64_t)w->cfile << 32 | w->coff};
-    size_t before = w->cbuf.len;
-    if (enc_uvarint(&w->cbuf, len) || buf_append(&w->cbuf, &enc, 1) ||
-        buf_append(&w->cbuf, b, len) ||
-        enc_u32(&w->cbuf, crc32c(crc32c(0, &enc, 1), b, len)))
+    /* ref: file << 48 | frame offset << 16 | offset in the page */
+    w->chunks[w->nchunks++] =
+        (wchunk){mint, maxt, (uint64_t)w->cfile << 48 | w->coff << 16 | w->page.len};
+    if (enc_uvarint(&w->page, len) || buf_append(&w->page, &enc, 1) ||
+        buf_append(&w->page, b, len) ||
+        enc_u32(&w->page, crc32c(crc32c(0, &enc, 1), b, len)))
         return err_set(w->err, HERON_ENOMEM, "out of memory");
-    w->coff += w->cbuf.len - before;
     if (mint < w->mint)
         w->mint = mint;
     if (maxt > w->maxt)
@@ -286,7 +317,7 @@ static int write_index(writer *w)
     buf_init(&out, 0);
     uint64_t off[4];
     pair *pairs = NULL;
-    int rc = buf_append(&out, BF_INDEX_MAGIC "\x01\0\0\0", BF_HDR);
+    int rc = buf_append(&out, BF_INDEX_HDR, BF_HDR);
     /* Symbols, with "" for the all-series postings. */
     if (!rc)
         rc = add_sym(w, "");
@@ -432,6 +463,9 @@ int block_write(const char *parent, tsdb_series_set *set, int64_t mint,
 {
     writer w = {.err = err, .cfd = -1, .mint = INT64_MAX, .maxt = INT64_MIN};
     buf_init(&w.cbuf, 0);
+    buf_init(&w.page, 0);
+    if (!(w.zc = ZSTD_createCCtx()))
+        return err_set(err, HERON_ENOMEM, "out of memory");
     char id[BLOCK_ID_LEN + 1], final[4200], chunks[4300];
     block_new_id(id);
     snprintf(w.dir, sizeof w.dir, "%s/%s.tmp", parent, id);
@@ -466,6 +500,8 @@ int block_write(const char *parent, tsdb_series_set *set, int64_t mint,
     if (rc || *empty)
         block_remove_dir(w.dir);
     buf_free(&w.cbuf);
+    buf_free(&w.page);
+    ZSTD_freeCCtx(w.zc);
     free(w.series);
     free(w.chunks);
     free(w.syms);

@@ -700,8 +700,9 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
                          (unsigned long long)c->ref, (unsigned long long)id);
             goto out;
         }
-        cs[n++] = (qchunk){c->mint, c->maxt, b, (uint32_t)len,
-                           c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
+        cs[n++] = (qchunk){.mint = c->mint, .maxt = c->maxt, .b = b,
+                           .len = (uint32_t)len,
+                           .enc = c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
     }
     if (s->open && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
         size_t len = chunk_enc_len(&s->enc);
@@ -711,7 +712,8 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
             goto out;
         }
         memcpy(copy, s->open, len);
-        cs[n++] = (qchunk){s->open_mint, s->enc.t, copy, (uint32_t)len, CHUNK_ENC_XOR};
+        cs[n++] = (qchunk){.mint = s->open_mint, .maxt = s->enc.t, .b = copy,
+                           .len = (uint32_t)len, .enc = CHUNK_ENC_XOR};
     }
     if (s->nooo && s->ooo[s->nooo - 1].t >= mint && s->ooo[0].t <= maxt) {
         uint8_t *b = qarena_alloc(a, CHUNK_BUF_BYTES((size_t)s->nooo));
@@ -723,8 +725,9 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         chunk_enc_init(&e, b);
         for (uint16_t i = 0; i < s->nooo; i++)
             chunk_enc_append(&e, s->ooo[i].t, s->ooo[i].v);
-        cs[n++] = (qchunk){s->ooo[0].t, s->ooo[s->nooo - 1].t, b,
-                           (uint32_t)chunk_enc_len(&e), CHUNK_ENC_XOR};
+        cs[n++] = (qchunk){.mint = s->ooo[0].t, .maxt = s->ooo[s->nooo - 1].t,
+                           .b = b, .len = (uint32_t)chunk_enc_len(&e),
+                           .enc = CHUNK_ENC_XOR};
     }
     if (s->ntombs)
         memcpy(tombs, s->tombs, s->ntombs * sizeof *tombs);

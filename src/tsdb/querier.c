@@ -35,6 +35,8 @@ struct tsdb_iterator {
     int err;
     int64_t *mts;   /* merged samples (overlapping chunks), malloc'd */
     double *mvs;
+    qpage page;     /* the last page loaded from a block */
+    heron_err errmsg;
     int64_t tbuf[DEC_MAX];
     double vbuf[DEC_MAX];
 };
@@ -101,6 +103,25 @@ static void it_reset(tsdb_iterator *it, const qseries *s, int64_t mint,
     it->err = 0;
 }
 
+/* Decodes chunk c into the iterator's buffers (loading it first when the
+ * snapshot left it in its file). */
+static int decode_chunk(tsdb_iterator *it, const qchunk *c)
+{
+    const uint8_t *b = c->b;
+    uint32_t len = c->len;
+    uint8_t enc = c->enc;
+    if (!b) {
+        int rc = c->load(c->src, c->ref, &it->page, &b, &len, &enc, &it->errmsg);
+        if (rc)
+            return rc;
+    }
+    int k = chunk_decode_enc(enc, b, len, it->tbuf, it->vbuf, DEC_MAX);
+    if (k < 0 && !it->errmsg.code)
+        err_set(&it->errmsg, k, "damaged chunk (%lld..%lld)", (long long)c->mint,
+                (long long)c->maxt);
+    return k;
+}
+
 static int cmp_sample(const void *a, const void *b)
 {
     const int64_t *x = a, *y = b;
@@ -113,9 +134,8 @@ static int cmp_sample(const void *a, const void *b)
  * de-duplicated array. */
 static int it_merge(tsdb_iterator *it)
 {
-    size_t total = 0;
-    for (size_t c = 0; c < it->nc; c++)
-        total += chunk_count(it->cs[c].b, it->cs[c].len);
+    /* Every chunk holds at most DEC_MAX samples. */
+    size_t total = it->nc * DEC_MAX;
     int64_t (*tmp)[3] = malloc((total + 1) * sizeof *tmp);
     it->mts = malloc((total + 1) * sizeof *it->mts);
     it->mvs = malloc((total + 1) * sizeof *it->mvs);
@@ -125,8 +145,7 @@ static int it_merge(tsdb_iterator *it)
     }
     size_t n = 0;
     for (size_t c = 0; c < it->nc; c++) {
-        int k = chunk_decode_enc(it->cs[c].enc, it->cs[c].b, it->cs[c].len,
-                                 it->tbuf, it->vbuf, DEC_MAX);
+        int k = decode_chunk(it, &it->cs[c]);
         if (k < 0) {
             free(tmp);
             return k;
@@ -174,7 +193,7 @@ static int it_load(tsdb_iterator *it, int64_t from)
             it->ci = it->nc;
             return 0;
         }
-        int k = chunk_decode_enc(c->enc, c->b, c->len, it->tbuf, it->vbuf, DEC_MAX);
+        int k = decode_chunk(it, c);
         if (k < 0)
             return k;
         it->ts = it->tbuf;
@@ -464,7 +483,7 @@ tsdb_iterator *tsdb_series_set_iterator(tsdb_series_set *s)
 
 const heron_err *tsdb_series_set_err(const tsdb_series_set *s)
 {
-    return &s->err;
+    return s->err.code ? &s->err : &s->it.errmsg;
 }
 
 void tsdb_series_set_free(tsdb_series_set *s)
@@ -472,6 +491,7 @@ void tsdb_series_set_free(tsdb_series_set *s)
     if (!s)
         return;
     it_reset(&s->it, NULL, 0, 0);
+    free(s->it.page.data);
     qarena_free(&s->arena);
     free(s->v);
     free(s);

@@ -31,11 +31,29 @@ typedef struct tinterval {
     int64_t mint, maxt; /* inclusive */
 } tinterval;
 
+/* A decompressed page of a block's chunk file, owned by an iterator and
+ * reused from chunk to chunk (key names the page it holds). */
+typedef struct qpage {
+    const void *owner;
+    uint64_t key;
+    uint8_t *data;
+    size_t len, cap;
+} qpage;
+
+/* Fetches a chunk that a snapshot left unloaded; the bytes may live in
+ * page and stay valid until the next load into it. */
+typedef int (*qchunk_load_fn)(const void *src, uint64_t ref, qpage *page,
+                              const uint8_t **b, uint32_t *len, uint8_t *enc,
+                              heron_err *err);
+
 typedef struct qchunk {
     int64_t mint, maxt;
-    const uint8_t *b;
+    const uint8_t *b;    /* NULL: not loaded yet, see load */
     uint32_t len;
-    uint8_t enc; /* CHUNK_ENC_* */
+    uint8_t enc;         /* CHUNK_ENC_* */
+    qchunk_load_fn load; /* with src and ref, when b is NULL */
+    const void *src;
+    uint64_t ref;
 } qchunk;
 
 typedef struct qseries {
@@ -56,8 +74,8 @@ typedef struct qsource_ops {
     int (*names)(void *src, tsdb_strings *out, heron_err *err);
     int (*values)(void *src, const char *name, tsdb_strings *out,
                   heron_err *err);
-    /* Snapshot of series id: chunks overlapping [mint, maxt]. HERON_ENOENT
-     * when the id is gone. */
+    /* Snapshot of series id: chunks overlapping [mint, maxt], loaded or
+     * loadable (qchunk.load). HERON_ENOENT when the id is gone. */
     int (*series)(void *src, uint64_t id, int64_t mint, int64_t maxt,
                   qarena *a, qseries *out, heron_err *err);
 } qsource_ops;
