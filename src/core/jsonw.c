@@ -125,9 +125,8 @@ void jsonw_prom_value(jsonw *w, double v)
     jsonw_string(w, s);
 }
 
-void jsonw_prom_time(jsonw *w, int64_t ms)
+size_t jsonw_prom_time_text(char *out, int64_t ms)
 {
-    before_value(w);
     uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
     char tmp[32], *end = tmp + sizeof tmp, *p = end; /* written backwards */
     unsigned frac = (unsigned)(a % 1000);
@@ -150,7 +149,21 @@ void jsonw_prom_time(jsonw *w, int64_t ms)
     } while (secs);
     if (ms < 0)
         *--p = '-';
-    buf_append(w->out, p, (size_t)(end - p));
+    memcpy(out, p, (size_t)(end - p));
+    return (size_t)(end - p);
+}
+
+void jsonw_prom_time(jsonw *w, int64_t ms)
+{
+    before_value(w);
+    char s[32];
+    buf_append(w->out, s, jsonw_prom_time_text(s, ms));
+}
+
+void jsonw_raw(jsonw *w, const char *json, size_t n)
+{
+    before_value(w);
+    buf_append(w->out, json, n);
 }
 
 void jsonw_kv_string(jsonw *w, const char *key, const char *value)

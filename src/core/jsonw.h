@@ -11,6 +11,7 @@
 #ifndef HERON_CORE_JSONW_H
 #define HERON_CORE_JSONW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -42,6 +43,11 @@ void jsonw_prom_value(jsonw *w, double v);
 /* A millisecond timestamp as Prometheus writes it: seconds as a number
  * with up to three decimals (1700000000.5). */
 void jsonw_prom_time(jsonw *w, int64_t ms);
+/* Writes ms as jsonw_prom_time does into out (>= 32 bytes, not
+ * NUL-terminated); returns the length. */
+size_t jsonw_prom_time_text(char *out, int64_t ms);
+/* Writes json[0..n), an already encoded value, as the next value. */
+void jsonw_raw(jsonw *w, const char *json, size_t n);
 /* Convenience: "key": "value" and "key": number. */
 void jsonw_kv_string(jsonw *w, const char *key, const char *value);
 void jsonw_kv_int(jsonw *w, const char *key, int64_t v);

@@ -162,7 +162,7 @@ static void test_status_and_routes(void **state)
     assert_int_equal(get("/api/v1/status/buildinfo", &out), 200);
     assert_non_null(strstr(out.data, "\"version\""));
     assert_int_equal(get("/api/v1/status/runtimeinfo", &out), 200);
-    assert_non_null(strstr(out.data, "\"storageRetention\":\"2w1d\""));
+    assert_non_null(strstr(out.data, "\"storageRetention\":\"15d\""));
     assert_int_equal(get("/api/v1/status/flags", &out), 200);
     assert_non_null(strstr(out.data, "\"web.enable-admin-api\":\"true\""));
     assert_int_equal(get("/api/v1/label/instance/values", &out), 200);
