@@ -229,8 +229,9 @@ static int start_fetch(mtarget *t)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)h->follow_redirects);
     if (!h->enable_http2)
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-    if (h->proxy_url)
-        curl_easy_setopt(e, CURLOPT_PROXY, h->proxy_url);
+    /* Only the configured proxy: "" keeps libcurl off http_proxy & co, as
+     * Prometheus 2.42 ignores them. */
+    curl_easy_setopt(e, CURLOPT_PROXY, h->proxy_url ? h->proxy_url : "");
     if (h->basic_auth.username) {
         char pw[4096] = "";
         if (h->basic_auth.password)
