@@ -102,6 +102,7 @@ struct scrape_manager {
     int quit;
     heron_gauge *reload_ok, *reload_ts, *active;
     heron_counter *scrapes_ok, *scrapes_failed;
+    heron_histogram *duration;
 };
 
 static int64_t now_ms(void)
@@ -293,6 +294,8 @@ static void finish_fetch(mtarget *t, CURLcode res)
     int rc = scrape_loop_ingest(t->loop, why[0] ? NULL : (t->body.data ? t->body.data : ""),
                                 t->body.len, scrape_format_from_content_type(ct), t->start_ms,
                                 dur, why, &err);
+    if (m->duration)
+        heron_histogram_observe(m->duration, (double)(hclock_mono_ns() - t->start_ns) / 1e9);
     if (rc == 0 && m->scrapes_ok)
         heron_counter_inc(m->scrapes_ok);
     else if (rc < 0 && m->scrapes_failed)
@@ -784,6 +787,10 @@ static void register_metrics(scrape_manager *m)
     o.help = "Targets being scraped.";
     if (heron_gauge_new(&o, &f, NULL) == 0)
         m->active = heron_gauge_with(f);
+    o.name = "heron_scrape_duration_seconds";
+    o.help = "Time a scrape took, from the request to the commit of its samples.";
+    if (heron_histogram_new(&o, NULL, &f, NULL) == 0)
+        m->duration = heron_histogram_with(f);
     static const char *const result[] = {"result", NULL};
     o.name = "heron_scrape_scrapes_total";
     o.help = "Scrapes done, by result (ok: up 1, failed: up 0).";
