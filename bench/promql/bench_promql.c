@@ -14,7 +14,7 @@
  * process and each query is run once more through the engine to report the
  * peak memory its arena took and its evaluation time without HTTP and JSON, and both servers' peak resident set size is
  * reported too. Usage: bench_promql [RUNS] (default 7); HERON_BENCH_ONLY=name
- * times just that query.
+ * times just that query; HERON_BENCH_KEEP=1 keeps the data directories.
  */
 #include <curl/curl.h>
 #include <math.h>
@@ -273,7 +273,10 @@ int main(int argc, char **argv)
     peer_stop(&peers[1]);
     if (rc == 0)
         engine_memory(hdir);
-    peer_rmdir(tmp);
+    if (getenv("HERON_BENCH_KEEP")) /* keep the data, e.g. for profiling */
+        fprintf(stderr, "kept %s\n", tmp);
+    else
+        peer_rmdir(tmp);
     curl_global_cleanup();
     return rc;
 }
