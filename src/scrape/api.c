@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/units.h"
@@ -95,6 +96,33 @@ static void reply_error(httpd_response *resp, int status, const char *type, cons
 
 /* ---- /api/v1/targets ---- */
 
+/* The scrape URL as seen from elsewhere: a loopback host (localhost,
+ * 127.x, [::1]) is replaced by this machine's hostname, as Prometheus does
+ * for globalUrl. */
+static void global_url(buf *b, const char *url)
+{
+    const char *host = strstr(url, "://");
+    if (host == NULL) {
+        json_str(b, url);
+        return;
+    }
+    host += 3;
+    size_t hlen = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?");
+    int loop = (hlen == 9 && strncmp(host, "localhost", 9) == 0) ||
+               (hlen == 5 && strncmp(host, "[::1]", 5) == 0) || strncmp(host, "127.", 4) == 0;
+    char name[256];
+    if (!loop || gethostname(name, sizeof name) != 0) {
+        json_str(b, url);
+        return;
+    }
+    name[sizeof name - 1] = '\0';
+    buf tmp;
+    buf_init(&tmp, 0);
+    buf_printf(&tmp, "%.*s%s%s", (int)(host - url), url, name, host + hlen);
+    json_str(b, tmp.data ? tmp.data : url);
+    buf_free(&tmp);
+}
+
 static void write_active(buf *b, const scrape_target_info *t)
 {
     char iv[32], to[32];
@@ -109,7 +137,7 @@ static void write_active(buf *b, const scrape_target_info *t)
     buf_puts(b, ",\"scrapeUrl\":");
     json_str(b, t->url);
     buf_puts(b, ",\"globalUrl\":");
-    json_str(b, t->url);
+    global_url(b, t->url);
     buf_puts(b, ",\"lastError\":");
     json_str(b, t->st.last_error);
     buf_puts(b, ",\"lastScrape\":");

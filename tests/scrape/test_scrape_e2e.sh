@@ -141,6 +141,12 @@ t = [x for x in json.load(sys.stdin)["data"]["activeTargets"] if x["scrapePool"]
 sys.exit(0 if t and t[0]["health"] == "down" and "timed out" in t[0]["lastError"] else 1)'
 }
 check "a target hanging past scrape_timeout is down with a timeout error" hang_down
+global_url() {
+    get "$1" /api/v1/targets | $py -c '
+import json, sys
+print([x["globalUrl"] for x in json.load(sys.stdin)["data"]["activeTargets"] if x["scrapePool"] == "node"][0])'
+}
+check "globalUrl as Prometheus makes it ($(global_url "$pp"))" test "$(global_url "$hp")" = "$(global_url "$pp")"
 check "up of the hanging target is 0 in heron" test "$(instant "$hp" 'up%7Bjob%3D%22hang%22%7D')" = 0
 check "up of the hanging target is 0 in Prometheus" test "$(instant "$pp" 'up%7Bjob%3D%22hang%22%7D')" = 0
 
