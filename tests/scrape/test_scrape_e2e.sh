@@ -146,6 +146,24 @@ global_url() {
 import json, sys
 print([x["globalUrl"] for x in json.load(sys.stdin)["data"]["activeTargets"] if x["scrapePool"] == "node"][0])'
 }
+same_targets() {
+    get "$hp" /api/v1/targets > "$tmp/ht.json"
+    get "$pp" /api/v1/targets > "$tmp/pt.json"
+    $py - "$tmp/ht.json" "$tmp/pt.json" <<'PY'
+import json, sys
+keys = ("discoveredLabels", "labels", "scrapePool", "scrapeUrl", "scrapeInterval",
+        "scrapeTimeout", "health")
+def load(p):
+    return {t["scrapeUrl"]: {k: t[k] for k in keys}
+            for t in json.load(open(p))["data"]["activeTargets"]}
+h, p = load(sys.argv[1]), load(sys.argv[2])
+for u in sorted(set(h) | set(p)):
+    if h.get(u) != p.get(u):
+        print("     heron:     ", h.get(u)); print("     prometheus:", p.get(u))
+sys.exit(0 if h == p and len(h) == 5 else 1)
+PY
+}
+check "/api/v1/targets agrees with Prometheus (labels, discoveredLabels, URLs, health, interval, timeout)" same_targets
 check "globalUrl as Prometheus makes it ($(global_url "$pp"))" test "$(global_url "$hp")" = "$(global_url "$pp")"
 check "up of the hanging target is 0 in heron" test "$(instant "$hp" 'up%7Bjob%3D%22hang%22%7D')" = 0
 check "up of the hanging target is 0 in Prometheus" test "$(instant "$pp" 'up%7Bjob%3D%22hang%22%7D')" = 0
