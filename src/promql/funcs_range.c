@@ -3,6 +3,7 @@
  * every *_over_time). One driver slides each series' window over the steps
  * and calls a per-window function; nothing is re-read per step. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ typedef struct win {
     int64_t start, end; /* the window's bounds (ms) */
     int64_t ts;         /* the step's evaluation time */
     double p0, p1;      /* scalar arguments at this step */
+    const uint32_t *resets; /* rate/increase: resets[i] counts counter
+                               resets up to s[i] in the series, or NULL */
     ev_ctx *c;
 } win;
 
@@ -93,7 +96,9 @@ static int extrapolate(const win *w, double *out, int counter, int rate)
         return 0;
     const tsdb_sample *f = &w->s[0], *l = &w->s[w->n - 1];
     double result = l->v - f->v;
-    if (counter) {
+    /* the correction loop only matters when the window holds a reset (or
+     * starts below zero); the series' reset counts tell without a loop */
+    if (counter && (!w->resets || w->resets[w->n - 1] != w->resets[0] || f->v < 0)) {
         double last = 0;
         for (size_t i = 0; i < w->n; i++) {
             if (w->s[i].v < last)
@@ -383,6 +388,14 @@ int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
     if (ev_out_init(&o, c, m->n))
         return HERON_ENOMEM;
     int keep_name = id == PROMQL_FN_LAST_OVER_TIME;
+    int counter = id == PROMQL_FN_RATE || id == PROMQL_FN_INCREASE;
+    size_t longest = 0;
+    for (size_t k = 0; counter && k < m->n; k++)
+        if (m->ms[k].n > longest)
+            longest = m->ms[k].n;
+    uint32_t *resets = counter ? ev_alloc(c, (longest + 1) * sizeof *resets) : NULL;
+    if (counter && !resets)
+        return HERON_ENOMEM;
     win w;
     memset(&w, 0, sizeof w);
     w.c = c;
@@ -392,6 +405,8 @@ int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
         int rc;
         if ((rc = ev_check_time(c)))
             return rc;
+        for (size_t j = 0; counter && j < rs->n; j++)
+            resets[j] = (j ? resets[j - 1] : 0) + (j && rs->s[j].v < rs->s[j - 1].v);
         for (size_t i = 0; i < c->nsteps; i++) {
             w.end = m->wend[i];
             w.start = w.end - m->range_ms;
@@ -405,6 +420,7 @@ int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
                 hi++;
             w.s = rs->s + lo;
             w.n = hi - lo;
+            w.resets = resets ? resets + lo : NULL;
             w.ts = c->ts[i];
             w.p0 = p0 ? p0->sc[i] : 0;
             w.p1 = p1 ? p1->sc[i] : 0;
