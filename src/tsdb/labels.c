@@ -23,12 +23,14 @@ void tsdb_labels_sort(tsdb_label *ls, size_t n)
 int tsdb_labels_cmp(const tsdb_label *a, size_t na, const tsdb_label *b,
                     size_t nb)
 {
+    /* Interned (head) and symbol-table (block) strings are often the same
+     * pointer: equal without looking at the bytes. */
     size_t n = na < nb ? na : nb;
     for (size_t i = 0; i < n; i++) {
-        int c = strcmp(a[i].name, b[i].name);
+        int c = a[i].name == b[i].name ? 0 : strcmp(a[i].name, b[i].name);
         if (c)
             return c;
-        c = strcmp(a[i].value, b[i].value);
+        c = a[i].value == b[i].value ? 0 : strcmp(a[i].value, b[i].value);
         if (c)
             return c;
     }
