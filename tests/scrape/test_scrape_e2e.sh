@@ -6,7 +6,8 @@
 # hangs past scrape_timeout, two that demand a bearer token (from a file)
 # and basic auth (password from a file) — and after a few intervals the sets of series
 # (names and labels) both hold are identical. Both are read through their
-# own /api/v1/series (heron's query API). Then, on heron:
+# own /api/v1/series (heron's query API), and /api/v1/targets and
+# /api/v1/targets/metadata answer the same. Then, on heron:
 #   - the hanging target is down with a timeout error, up 0 in both;
 #   - the app disappears: its series go stale (instant queries return
 #     nothing) in both, up 0;
@@ -164,6 +165,23 @@ sys.exit(0 if h == p and len(h) == 5 else 1)
 PY
 }
 check "/api/v1/targets agrees with Prometheus (labels, discoveredLabels, URLs, health, interval, timeout)" same_targets
+same_metadata() { # JOB
+    q="/api/v1/targets/metadata?match_target=%7Bjob%3D%22$1%22%7D"
+    get "$hp" "$q" > "$tmp/hm.json"
+    get "$pp" "$q" > "$tmp/pm.json"
+    $py - "$tmp/hm.json" "$tmp/pm.json" <<'PY'
+import json, sys
+def load(p):
+    return {(m["target"]["job"], m["metric"], m["type"], m["help"], m["unit"])
+            for m in json.load(open(p))["data"]}
+h, p = load(sys.argv[1]), load(sys.argv[2])
+for x in sorted(h - p): print("     only heron:", x)
+for x in sorted(p - h): print("     only prometheus:", x)
+sys.exit(0 if h == p and len(h) > 3 else 1)
+PY
+}
+check "/api/v1/targets/metadata agrees with Prometheus (OpenMetrics app)" same_metadata app
+check "/api/v1/targets/metadata agrees with Prometheus (text, node_exporter)" same_metadata node
 check "globalUrl as Prometheus makes it ($(global_url "$pp"))" test "$(global_url "$hp")" = "$(global_url "$pp")"
 check "up of the hanging target is 0 in heron" test "$(instant "$hp" 'up%7Bjob%3D%22hang%22%7D')" = 0
 check "up of the hanging target is 0 in Prometheus" test "$(instant "$pp" 'up%7Bjob%3D%22hang%22%7D')" = 0
