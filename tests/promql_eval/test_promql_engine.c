@@ -1,0 +1,222 @@
+/*
+ * test_promql_engine — the engine's contract beyond the conformance
+ * scripts: result shapes, error types and Prometheus' messages, the sample
+ * limit, the deadline, long error texts, and range results sorted by
+ * labels with staleness honoured across steps.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "promql/engine.h"
+#include "tsdb/tsdb.h"
+
+typedef struct fixture {
+    char dir[256];
+    tsdb_db *db;
+    promql_engine *eng;
+} fixture;
+
+static int rmrf(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+/* Series a{i="0".."9"} and b{i="0".."9"} with a sample every 15 s for 10
+ * minutes (values i*100 + step); a{i="9"} goes stale at 5 min. */
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/heron-engine-XXXXXX", tmp ? tmp : "/tmp");
+    if (!mkdtemp(f->dir))
+        return -1;
+    tsdb_options o = {0};
+    o.wal_sync = TSDB_WAL_SYNC_NEVER;
+    heron_err err = {0};
+    if (tsdb_open(f->dir, &o, &f->db, &err))
+        return -1;
+    tsdb_appender *a;
+    if (tsdb_appender_new(f->db, &a, &err))
+        return -1;
+    for (int m = 0; m < 2; m++)
+        for (int i = 0; i < 10; i++) {
+            char iv[4];
+            snprintf(iv, sizeof iv, "%d", i);
+            tsdb_label ls[2] = {{"__name__", m ? "b" : "a"}, {"i", iv}};
+            tsdb_ref ref = 0;
+            for (int s = 0; s <= 40; s++) {
+                double v = i * 100 + s;
+                if (m == 0 && i == 9 && s == 20)
+                    v = tsdb_stale_nan();
+                if (m == 0 && i == 9 && s > 20)
+                    break;
+                tsdb_append(a, &ref, ls, 2, (int64_t)s * 15000, v, &err);
+            }
+        }
+    if (tsdb_appender_commit(a, &err))
+        return -1;
+    tsdb_appender_free(a);
+    if (promql_engine_new(f->db, NULL, &f->eng, &err))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    promql_engine_free(f->eng);
+    tsdb_close(f->db);
+    rmrf(f->dir);
+    free(f);
+    return 0;
+}
+
+static void test_shapes(void **state)
+{
+    fixture *f = *state;
+    promql_result r;
+    heron_err err = {0};
+    assert_int_equal(promql_engine_instant(f->eng, "1 + 2", 60000, 0, &r, &err), 0);
+    assert_int_equal(r.type, PROMQL_TYPE_SCALAR);
+    assert_true(r.scalar == 3);
+    assert_int_equal(r.t, 60000);
+    promql_result_free(&r);
+
+    assert_int_equal(promql_engine_instant(f->eng, "\"hi\"", 0, 0, &r, &err), 0);
+    assert_int_equal(r.type, PROMQL_TYPE_STRING);
+    assert_string_equal(r.string, "hi");
+    promql_result_free(&r);
+
+    assert_int_equal(promql_engine_instant(f->eng, "a{i=\"1\"}[1m]", 300000, 0, &r, &err), 0);
+    assert_int_equal(r.type, PROMQL_TYPE_MATRIX);
+    assert_int_equal(r.nseries, 1);
+    assert_int_equal(r.series[0].npoints, 5); /* 240 s .. 300 s, both ends */
+    assert_int_equal(r.series[0].points[0].t, 240000);
+    promql_result_free(&r);
+
+    assert_int_equal(promql_engine_instant(f->eng, "sum(a)", 150000, 0, &r, &err), 0);
+    assert_int_equal(r.type, PROMQL_TYPE_VECTOR);
+    assert_int_equal(r.nseries, 1);
+    assert_int_equal(r.series[0].nlabels, 0);
+    assert_true(r.series[0].points[0].v == 4500 + 10 * 10);
+    assert_true(r.peak_bytes > 0);
+    assert_true(r.samples > 0);
+    promql_result_free(&r);
+}
+
+static void test_range_sorted_and_stale(void **state)
+{
+    fixture *f = *state;
+    promql_result r;
+    heron_err err = {0};
+    /* descending values, so evaluation order differs from label order */
+    assert_int_equal(promql_engine_range(f->eng, "-a", 0, 600000, 60000, 0, &r, &err), 0);
+    assert_int_equal(r.type, PROMQL_TYPE_MATRIX);
+    assert_int_equal(r.nseries, 10);
+    for (size_t k = 1; k < r.nseries; k++)
+        assert_true(tsdb_labels_cmp(r.series[k - 1].labels, r.series[k - 1].nlabels,
+                                    r.series[k].labels, r.series[k].nlabels) < 0);
+    /* a{i="9"} has its stale marker at 300 s: points at 0..240 s only */
+    const promql_rseries *s9 = &r.series[9];
+    assert_string_equal(s9->labels[0].value, "9");
+    assert_int_equal(s9->npoints, 5);
+    assert_int_equal(s9->points[4].t, 240000);
+    assert_int_equal(r.series[0].npoints, 11);
+    promql_result_free(&r);
+}
+
+static void test_errors(void **state)
+{
+    fixture *f = *state;
+    promql_result r;
+    heron_err err = {0};
+    assert_int_equal(promql_engine_instant(f->eng, "sum(", 0, 0, &r, &err), HERON_EINVAL);
+    assert_int_equal(r.errtype, PROMQL_ERR_BAD_DATA);
+    assert_string_equal(r.error, "1:5: parse error: unclosed left parenthesis");
+    promql_result_free(&r);
+
+    assert_true(promql_engine_range(f->eng, "a[1m]", 0, 60000, 1000, 0, &r, &err) != 0);
+    assert_int_equal(r.errtype, PROMQL_ERR_BAD_DATA);
+    assert_string_equal(r.error, "invalid expression type \"range vector\" for range query, "
+                                 "must be Scalar or instant Vector");
+    promql_result_free(&r);
+
+    /* many-to-many: the message outgrows heron_err, the result keeps it all */
+    const char *q = "a + on() label_replace(b, \"long\", \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"\", \"\")";
+    assert_true(promql_engine_instant(f->eng, q, 60000, 0, &r, &err) != 0);
+    assert_int_equal(r.errtype, PROMQL_ERR_EXECUTION);
+    assert_non_null(strstr(r.error, "found duplicate series for the match group {} on the "
+                                    "right hand-side of the operation"));
+    assert_non_null(strstr(r.error, "matching labels must be unique on one side"));
+    assert_true(strlen(r.error) > sizeof err.msg);
+    promql_result_free(&r);
+
+    assert_true(promql_engine_instant(f->eng, "label_replace(a, \"x-y\", \"\", \"i\", \"\")",
+                                      60000, 0, &r, &err) != 0);
+    assert_string_equal(r.error, "invalid destination label name in label_replace(): x-y");
+    promql_result_free(&r);
+
+    assert_true(promql_engine_instant(f->eng, "label_replace(a, \"i\", \"x\", \"i\", \".*\")",
+                                      60000, 0, &r, &err) != 0);
+    assert_string_equal(r.error, "vector cannot contain metrics with the same labelset");
+    promql_result_free(&r);
+}
+
+static void test_limits(void **state)
+{
+    fixture *f = *state;
+    promql_engine *small;
+    promql_engine_opts o = {.max_samples = 50};
+    heron_err err = {0};
+    assert_int_equal(promql_engine_new(f->db, &o, &small, &err), 0);
+    promql_result r;
+    assert_true(promql_engine_instant(small, "count_over_time(a[10m])", 600000, 0, &r, &err) != 0);
+    assert_int_equal(r.errtype, PROMQL_ERR_EXECUTION);
+    assert_string_equal(r.error, "query processing would load too many samples into memory "
+                                 "in query execution");
+    promql_result_free(&r);
+    assert_int_equal(promql_engine_instant(small, "a{i=\"0\"}", 600000, 0, &r, &err), 0);
+    promql_result_free(&r);
+    promql_engine_free(small);
+
+    /* a deadline that has passed before evaluation starts */
+    promql_engine_opts t = {.timeout_ms = 1};
+    promql_engine *slow;
+    assert_int_equal(promql_engine_new(f->db, &t, &slow, &err), 0);
+    int timed_out = 0;
+    for (int i = 0; i < 50 && !timed_out; i++) { /* bounded */
+        int rc = promql_engine_range(slow, "sum(rate(a[5m])) * count(b)", 0, 600000000, 10000, 0,
+                                     &r, &err);
+        if (rc && r.errtype == PROMQL_ERR_TIMEOUT) {
+            timed_out = 1;
+            assert_string_equal(r.error, "query timed out in expression evaluation");
+        }
+        promql_result_free(&r);
+    }
+    assert_true(timed_out);
+    promql_engine_free(slow);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_range_sorted_and_stale),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
