@@ -75,8 +75,9 @@ scrape_configs:
     metric_relabel_configs:
       - {source_labels: [__name__], regex: 'go_.*|promhttp_.*|node_scrape_collector_.*', action: drop}
   - job_name: app
-    static_configs: [{targets: ['127.0.0.1:$app']}]
+    static_configs: [{targets: ['127.0.0.1:$app', 'dropped.invalid:1'], labels: {__meta_x: y}}]
     relabel_configs:
+      - {source_labels: [__address__], regex: 'dropped.*', action: drop}
       - {source_labels: [__address__], regex: '([^:]+):.*', target_label: host}
   - job_name: bearer
     bearer_token_file: $tmp/token
@@ -161,10 +162,15 @@ h, p = load(sys.argv[1]), load(sys.argv[2])
 for u in sorted(set(h) | set(p)):
     if h.get(u) != p.get(u):
         print("     heron:     ", h.get(u)); print("     prometheus:", p.get(u))
-sys.exit(0 if h == p and len(h) == 5 else 1)
+def dropped(path):
+    return sorted(json.dumps(t["discoveredLabels"], sort_keys=True)
+                  for t in json.load(open(path))["data"]["droppedTargets"])
+hd, pd = dropped(sys.argv[1]), dropped(sys.argv[2])
+if hd != pd: print("     dropped: heron", hd, "prometheus", pd)
+sys.exit(0 if h == p and len(h) == 5 and hd == pd and len(hd) == 1 else 1)
 PY
 }
-check "/api/v1/targets agrees with Prometheus (labels, discoveredLabels, URLs, health, interval, timeout)" same_targets
+check "/api/v1/targets agrees with Prometheus (labels, discoveredLabels, URLs, health, interval, timeout, dropped)" same_targets
 same_metadata() { # JOB
     q="/api/v1/targets/metadata?match_target=%7Bjob%3D%22$1%22%7D"
     get "$hp" "$q" > "$tmp/hm.json"
