@@ -9,19 +9,18 @@
 #include "scrape/manager.h"
 
 #include <curl/curl.h>
-#include <glob.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/hclock.h"
 #include "core/hlog.h"
+#include "scrape/sd_file.h"
 #include "scrape/smap.h"
 #include "scrape/target.h"
 
@@ -621,61 +620,6 @@ static void update_active(scrape_manager *m)
 
 /* ---- file_sd ---- */
 
-/* Reads every file the job's file_sd patterns match. 0 with the groups and
- * a signature of the files (path, size, mtime, inode); < 0 when a file is
- * unreadable or broken (err says which). */
-static int read_sd(const scrape_job *jc, int read, scrape_static_config **groups, size_t *n,
-                   uint64_t *sig, heron_err *err)
-{
-    *groups = NULL;
-    *n = 0;
-    uint64_t h = 0x1234;
-    int rc = 0;
-    for (size_t c = 0; rc == 0 && c < jc->nfile_sd_configs; c++)
-        for (size_t p = 0; rc == 0 && p < jc->file_sd_configs[c].nfiles; p++) {
-            glob_t g;
-            if (glob(jc->file_sd_configs[c].files[p], 0, NULL, &g) != 0) {
-                globfree(&g);
-                continue;
-            }
-            for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++) {
-                struct stat st;
-                if (stat(g.gl_pathv[i], &st) == 0) {
-                    uint64_t v[4] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
-                                     (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ino};
-                    h = h * 31 + smap_hash(g.gl_pathv[i], strlen(g.gl_pathv[i]));
-                    h = h * 31 + smap_hash(v, sizeof v);
-                }
-                if (!read)
-                    continue;
-                scrape_static_config *fg;
-                size_t fn;
-                rc = scrape_file_sd_read(g.gl_pathv[i], &fg, &fn, err);
-                if (rc < 0)
-                    break;
-                scrape_static_config *all = realloc(*groups, (*n + fn) * sizeof *all);
-                if (all == NULL && *n + fn > 0) {
-                    scrape_static_configs_free(fg, fn);
-                    rc = err_set(err, HERON_ENOMEM, "out of memory");
-                    break;
-                }
-                *groups = all;
-                if (fn)
-                    memcpy(all + *n, fg, fn * sizeof *fg);
-                *n += fn;
-                free(fg);
-            }
-            globfree(&g);
-        }
-    if (rc < 0) {
-        scrape_static_configs_free(*groups, *n);
-        *groups = NULL;
-        *n = 0;
-    }
-    *sig = h;
-    return rc;
-}
-
 static mjob *find_job(scrape_manager *m, const char *name)
 {
     for (size_t i = 0; i < m->njobs; i++) /* moved-out jobs have no name */
@@ -711,10 +655,10 @@ static void sd_poll(scrape_manager *m)
         size_t n;
         uint64_t sig;
         heron_err err = {0};
-        read_sd(jc, 0, &groups, &n, &sig, &err);
+        scrape_sd_file_read(jc, 0, &groups, &n, &sig, &err);
         if (sig == sigs[i] && now_ms() - read_ms[i] < refresh)
             continue;
-        if (read_sd(jc, 1, &groups, &n, &sig, &err) < 0) {
+        if (scrape_sd_file_read(jc, 1, &groups, &n, &sig, &err) < 0) {
             hlog(HLOG_ERROR, "scrape", "file_sd: cannot read targets, keeping the last ones",
                  "job", jc->job_name, "err", err.msg, NULL);
             /* Try again when the files change or at the next refresh. */
@@ -875,7 +819,7 @@ int scrape_manager_apply(scrape_manager *m, scrape_config *c, heron_err *err)
     }
     for (size_t i = 0; i < c->njobs; i++) {
         heron_err e = {0};
-        if (read_sd(&c->jobs[i], 1, &sd[i], &nsd[i], &sig[i], &e) < 0)
+        if (scrape_sd_file_read(&c->jobs[i], 1, &sd[i], &nsd[i], &sig[i], &e) < 0)
             hlog(HLOG_ERROR, "scrape", "file_sd: cannot read targets", "job",
                  c->jobs[i].job_name, "err", e.msg, NULL);
     }
