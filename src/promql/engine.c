@@ -151,7 +151,7 @@ static int shape(ev_ctx *c, const ev_value *v, int range, promql_result *r)
         size_t np = 0;
         if (v->type == PROMQL_TYPE_MATRIX) { /* instant query of a range */
             const ev_rseries *rs = &v->ms[k];
-            int64_t end = v->wend[0], start = end - v->range_ms;
+            int64_t end = v->wend[0], start = ev_sub(end, v->range_ms);
             pts = ev_alloc(c, (rs->n ? rs->n : 1) * sizeof *pts);
             if (!pts)
                 return HERON_ENOMEM;
@@ -225,7 +225,7 @@ static int run(promql_engine *e, const char *query, int64_t start,
         goto done;
     }
 
-    size_t nsteps = (size_t)((end - start) / step) + 1;
+    size_t nsteps = (size_t)(((uint64_t)end - (uint64_t)start) / (uint64_t)step) + 1;
     ev_ctx c;
     memset(&c, 0, sizeof c);
     c.db = e->db;
@@ -237,10 +237,11 @@ static int run(promql_engine *e, const char *query, int64_t start,
     c.deadline_ns = deadline;
     c.max_samples = e->o.max_samples;
     c.err = err;
-    int64_t *ts = ev_alloc(&c, nsteps * sizeof *ts);
-    if (!ts) {
+    int64_t *ts = NULL;
+    rc = ev_count_samples(&c, nsteps); /* bounds the step arrays */
+    if (!rc && !(ts = ev_alloc(&c, nsteps * sizeof *ts)))
         rc = HERON_ENOMEM;
-    } else {
+    if (!rc) {
         for (size_t i = 0; i < nsteps; i++)
             ts[i] = start + (int64_t)i * step;
         c.ts = ts;

@@ -152,6 +152,15 @@ int ev_call_label(ev_ctx *c, const promql_node *n, const ev_value *args,
 int ev_absent_labels(ev_ctx *c, const promql_node *arg, tsdb_label **ls,
                      size_t *nls);
 
+/* a - b, saturated to the int64 range (offsets and @ times are user input). */
+static inline int64_t ev_sub(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b > 0 ? INT64_MIN : INT64_MAX;
+    return r;
+}
+
 /* The time of step i for a selector or subquery with modifiers mod. */
 int64_t ev_at_time(const ev_ctx *c, const promql_modifiers *mod, size_t i);
 

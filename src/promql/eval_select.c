@@ -77,7 +77,7 @@ static void pick_instant(ev_ctx *c, const int64_t *tref, const tsdb_sample *sm,
         if (j == 0)
             continue;
         const tsdb_sample *p = &sm[j - 1];
-        if (p->t < T - c->lookback_ms || tsdb_is_stale_nan(p->v))
+        if (p->t < ev_sub(T, c->lookback_ms) || tsdb_is_stale_nan(p->v))
             continue;
         s->ok[i] = 1;
         s->v[i] = want_ts ? (double)p->t / 1000.0 : p->v;
@@ -115,18 +115,20 @@ int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
         return HERON_ENOMEM;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t i = 0; i < nst; i++) {
-        tref[i] = ev_at_time(c, mod, i) - mod->offset_ms;
+        tref[i] = ev_sub(ev_at_time(c, mod, i), mod->offset_ms);
         if (tref[i] < lo)
             lo = tref[i];
         if (tref[i] > hi)
             hi = tref[i];
     }
-    int64_t mint = lo - (range_ms ? range_ms : c->lookback_ms);
+    int64_t mint = ev_sub(lo, range_ms ? range_ms : c->lookback_ms);
 
     memset(out, 0, sizeof *out);
     out->type = range_ms ? PROMQL_TYPE_MATRIX : PROMQL_TYPE_VECTOR;
     out->range_ms = range_ms;
     out->wend = tref;
+    if (nst == 0)
+        return 0;
 
     size_t nm = vs->u.vs.nmatchers;
     tsdb_matcher **ms = calloc(nm ? nm : 1, sizeof *ms);
@@ -230,14 +232,18 @@ int ev_subquery(ev_ctx *c, const promql_node *n, ev_value *out)
         return HERON_ENOMEM;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t i = 0; i < nst; i++) {
-        wend[i] = ev_at_time(c, mod, i) - mod->offset_ms;
+        wend[i] = ev_sub(ev_at_time(c, mod, i), mod->offset_ms);
         if (wend[i] < lo)
             lo = wend[i];
         if (wend[i] > hi)
             hi = wend[i];
     }
-    int64_t start = align_up(lo - range, step);
-    size_t ninner = start > hi ? 0 : (size_t)((hi - start) / step) + 1;
+    int64_t start = align_up(ev_sub(lo, range), step);
+    uint64_t span = start > hi ? 0 : (uint64_t)hi - (uint64_t)start;
+    size_t ninner = start > hi ? 0 : (size_t)(span / (uint64_t)step) + 1;
+    int rc = ev_count_samples(c, ninner); /* also bounds the allocation */
+    if (rc)
+        return rc;
     int64_t *its = ev_alloc(c, (ninner ? ninner : 1) * sizeof *its);
     if (!its)
         return HERON_ENOMEM;
@@ -248,7 +254,9 @@ int ev_subquery(ev_ctx *c, const promql_node *n, ev_value *out)
     c->ts = its;
     c->nsteps = ninner;
     ev_value in;
-    int rc = ev_eval(c, n->u.sq.expr, &in);
+    memset(&in, 0, sizeof in);
+    if (ninner) /* no inner step: nothing to evaluate, an empty matrix */
+        rc = ev_eval(c, n->u.sq.expr, &in);
     c->ts = saved_ts;
     c->nsteps = nst;
     if (rc)

@@ -409,7 +409,7 @@ int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
             resets[j] = (j ? resets[j - 1] : 0) + (j && rs->s[j].v < rs->s[j - 1].v);
         for (size_t i = 0; i < c->nsteps; i++) {
             w.end = m->wend[i];
-            w.start = w.end - m->range_ms;
+            w.start = ev_sub(w.end, m->range_ms);
             if (i && w.end < m->wend[i - 1])
                 lo = hi = 0;
             while (lo < rs->n && rs->s[lo].t < w.start)
@@ -460,7 +460,7 @@ static int absent_over_time(ev_ctx *c, const promql_node *n,
         return HERON_ENOMEM;
     int made = 0;
     for (size_t i = 0; i < c->nsteps; i++) {
-        int64_t end = m->wend[i], start = end - m->range_ms;
+        int64_t end = m->wend[i], start = ev_sub(end, m->range_ms);
         int any = 0;
         for (size_t k = 0; k < m->n && !any; k++) {
             const ev_rseries *rs = &m->ms[k];

@@ -210,6 +210,38 @@ static void test_limits(void **state)
     promql_engine_free(slow);
 }
 
+/* Odd but valid queries: extreme offsets and @ times, windows that
+ * select nothing, subqueries without a single inner step. They must
+ * answer (or fail cleanly), never crash or overflow (run under UBSan). */
+static void test_odd_queries(void **state)
+{
+    fixture *f = *state;
+    static const char *const qs[] = {
+        "a @ 9223372036854775", "a @ -9223372036854775", "a offset 290y",
+        "a offset -290y", "rate(a[290y])", "a[10s:1m]", "sum_over_time(a[10s:1m])",
+        "rate(a[1ms])", "count_over_time(a[1ms] @ end() offset -1s)",
+        "max_over_time((a @ start())[5m:7s])", "topk(-1, a)", "topk(1e30, a)",
+        "quantile(NaN, a)", "histogram_quantile(0.5, a)", "round(a, 0)",
+        "clamp(a, NaN, 1)", "day_of_month(a * 1e30)", "year(vector(-1e300))",
+        "absent_over_time(nope[1m])", "count_values(\"v\", a / 0)",
+        "label_join(a, \"j\", \",\", \"i\", \"i\", \"__name__\")",
+        "sort_desc(a) + ignoring(i) group_left b", "a and on(i) b or b unless a",
+        NULL};
+    for (size_t i = 0; qs[i]; i++) {
+        promql_result r;
+        heron_err err = {0};
+        promql_engine_instant(f->eng, qs[i], 300000, 0, &r, &err);
+        promql_result_free(&r);
+        promql_engine_range(f->eng, qs[i], -600000, 600000, 45000, 0, &r, &err);
+        promql_result_free(&r);
+    }
+    promql_result r;
+    heron_err err = {0};
+    assert_int_equal(promql_engine_instant(f->eng, "a[10s:1m]", 30000, 0, &r, &err), 0);
+    assert_int_equal(r.nseries, 0);
+    promql_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_range_sorted_and_stale),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_odd_queries),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
