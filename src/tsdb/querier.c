@@ -282,6 +282,8 @@ int tsdb_iterator_next_batch(tsdb_iterator *it, const int64_t **ts,
     if (rc != 1)
         return rc;
     int end = it->i + 1;
+    if (!it->nt && it->ts[it->n - 1] <= it->maxt)
+        end = it->n; /* the rest of the chunk, no checks needed */
     while (end < it->n && it->ts[end] <= it->maxt &&
            !(it->nt && deleted(it, it->ts[end])))
         end++;
