@@ -7,9 +7,14 @@
  *   relabel.h      relabel rules (every Prometheus action)
  *   lset.h         mutable label sets
  *   config.h       prometheus.yml (Prometheus 2.42 schema and errors), file_sd files
+ *   cfgdec.h       the table-driven strict YAML decoder config.h uses
+ *   sd_file.h      file_sd_configs: target groups from files
  *   target.h       discovered address -> target labels, URL, identity
+ *   fetch.h        one HTTP scrape request (headers, auth, TLS, limits)
  *   scrape_loop.h  one target's results -> tsdb (cache, limits, staleness,
  *                  synthetic series)
+ *   smap.h         the hash map behind the per-target caches
+ *   manager.h      copies of the manager's state for api.c
  *   this file      the manager (targets, worker threads, reload) and the
  *                  HTTP API handlers
  *
