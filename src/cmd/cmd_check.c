@@ -148,10 +148,12 @@ static int check_one_config(const char *path)
     for (size_t i = 0; rc == 0 && i < c->nrule_files; i++) {
         glob_t g;
         int grc = glob(c->rule_files[i], 0, NULL, &g);
-        if (grc != 0 && grc != GLOB_NOMATCH) {
+        if (grc == GLOB_NOMATCH && strpbrk(c->rule_files[i], "*?[") == NULL)
+            rc = err_set(&err, HERON_EINVAL, "\"%s\" does not point to an existing file",
+                         c->rule_files[i]);
+        else if (grc != 0 && grc != GLOB_NOMATCH)
             rc = err_set(&err, HERON_EINVAL, "cannot expand rule file pattern \"%s\"",
                          c->rule_files[i]);
-        }
         for (size_t m = 0; rc == 0 && grc == 0 && m < g.gl_pathc; m++) {
             char **nf = realloc(files, (nfiles + 1) * sizeof *nf);
             if (nf == NULL || (nf[nfiles] = strdup(g.gl_pathv[m])) == NULL) {

@@ -29,7 +29,7 @@ static int set_default(char **p, const char *v)
 /* Makes a relative path absolute against the config file's directory. */
 static int resolve(cfgdec *d, char **p, heron_err *err)
 {
-    if (*p == NULL || **p == '\0' || **p == '/')
+    if (*p == NULL || **p == '\0' || **p == '/' || strcmp(cfgdec_dir(d), ".") == 0)
         return 0;
     buf b;
     buf_init(&b, 0);
