@@ -85,15 +85,24 @@ static int decimal_from_double_exact(decimal *d, double v)
     int bexp = (int)((bits >> 52) & 0x7ff);
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int e = bexp - 1075 - 2; /* v = 4m · 2^e */
-    int k = 17 - (int)floor(log10(a));
+    /* floor(log10(2^(bexp-1023))) from the binary exponent; v·10^k then
+     * lies in [1e17, 2e18), enough digits and below 2^64 */
+    int k = 17 - (int)(((int64_t)(bexp - 1023) * 78913) >> 18);
+    if (k > 21) /* 4m·10^k must stay below 2^128 */
+        return 0;
     int accept = (m & 1) == 0;
     uint64_t x[3] = {4 * m - ((m == UINT64_C(1) << 52 && bexp > 1) ? 1 : 2),
                      4 * m, 4 * m + 2}; /* low bound, v, high bound */
     uint64_t q[3];
     int exact[3];
-    fmt_u128 p10 = 1;
-    for (int j = 0; j < (k < 0 ? -k : k); j++)
-        p10 *= 10;
+    static const uint64_t pow10[20] = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+        1000000000, 10000000000, 100000000000, 1000000000000,
+        10000000000000, 100000000000000, 1000000000000000,
+        10000000000000000, 100000000000000000, 1000000000000000000,
+        10000000000000000000u};
+    int ak = k < 0 ? -k : k;
+    fmt_u128 p10 = ak <= 19 ? (fmt_u128)pow10[ak] : (fmt_u128)pow10[19] * pow10[ak - 19];
     for (int i = 0; i < 3; i++) {
         fmt_u128 n = x[i], rem = 0;
         if (e >= 0) {
