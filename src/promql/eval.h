@@ -135,6 +135,12 @@ int ev_series_alloc(ev_ctx *c, ev_series *s);
 
 int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
                 int want_timestamps, ev_value *out);
+/* A matrix selector streamed: fn sees each series with its samples (valid
+ * during the call only; labels live in the arena) and the steps' window
+ * ends, so nothing of the input is kept. */
+typedef int (*ev_series_fn)(void *arg, const ev_rseries *rs, const int64_t *wend);
+int ev_selector_each(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                     ev_series_fn fn, void *arg);
 int ev_subquery(ev_ctx *c, const promql_node *n, ev_value *out);
 int ev_binary(ev_ctx *c, const promql_node *n, ev_value *out);
 int ev_aggregate(ev_ctx *c, const promql_node *n, ev_value *out);
@@ -142,6 +148,10 @@ int ev_call(ev_ctx *c, const promql_node *n, ev_value *out);
 /* Range-vector functions (rate, *_over_time, ...): 1 if handled. */
 int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
                   ev_value *out);
+/* The same straight from storage when the range argument is a matrix
+ * selector (args holds the other, evaluated, arguments): 1 if handled. */
+int ev_call_range_stream(ev_ctx *c, const promql_node *n, const ev_value *args,
+                         ev_value *out);
 int ev_call_histogram_quantile(ev_ctx *c, const ev_value *args,
                                ev_value *out);
 int ev_call_label(ev_ctx *c, const promql_node *n, const ev_value *args,

@@ -105,8 +105,10 @@ static int read_series(ev_ctx *c, tsdb_series_set *set, int64_t mint,
     return 0;
 }
 
-int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
-                int want_ts, ev_value *out)
+/* Reads the selected series once; fills out, or hands each series of a
+ * matrix selector to fn when fn is set. */
+static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                         int want_ts, ev_value *out, ev_series_fn fn, void *arg)
 {
     const promql_modifiers *mod = &vs->u.vs.mod;
     size_t nst = c->nsteps;
@@ -162,7 +164,7 @@ int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
             break;
         if (b.n == 0)
             continue;
-        if (out->n == cap) {
+        if (!fn && out->n == cap) {
             cap = cap ? cap * 2 : 16;
             void *grown = ev_alloc(c, cap * (range_ms ? sizeof(ev_rseries)
                                                       : sizeof(ev_series)));
@@ -184,6 +186,12 @@ int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
         tsdb_label *ls = NULL;
         if ((rc = copy_labels(c, src, nls, &ls)))
             break;
+        if (fn) {
+            ev_rseries rs = {ls, nls, b.s, b.n};
+            if ((rc = ev_count_samples(c, b.n)) || (rc = fn(arg, &rs, tref)))
+                break;
+            continue;
+        }
         if (range_ms) {
             ev_rseries *rs = &out->ms[out->n];
             rs->ls = ls;
@@ -211,6 +219,19 @@ int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
         tsdb_matcher_free(ms[i]);
     free(ms);
     return rc;
+}
+
+int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                int want_ts, ev_value *out)
+{
+    return select_series(c, vs, range_ms, want_ts, out, NULL, NULL);
+}
+
+int ev_selector_each(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                     ev_series_fn fn, void *arg)
+{
+    ev_value unused;
+    return select_series(c, vs, range_ms, 0, &unused, fn, arg);
 }
 
 /* The first multiple of step at or after t, as Prometheus aligns

@@ -363,12 +363,21 @@ int ev_call(ev_ctx *c, const promql_node *n, ev_value *out)
     ev_value *args = ev_calloc(c, (na ? na : 1) * sizeof *args);
     if (!args)
         return HERON_ENOMEM;
+    /* a range function over a matrix selector streams its series from
+     * storage; the other arguments are evaluated first */
+    int stream = 0;
+    for (size_t i = 0; i < na; i++)
+        if (n->u.call.args[i]->kind == PROMQL_MATRIX_SELECTOR &&
+            id != PROMQL_FN_ABSENT_OVER_TIME)
+            stream = 1;
     for (size_t i = 0; i < na; i++) {
+        if (stream && n->u.call.args[i]->kind == PROMQL_MATRIX_SELECTOR)
+            continue;
         int rc = ev_eval(c, n->u.call.args[i], &args[i]);
         if (rc)
             return rc;
     }
-    int r = ev_call_range(c, n, args, out);
+    int r = stream ? ev_call_range_stream(c, n, args, out) : ev_call_range(c, n, args, out);
     if (r)
         return r < 0 ? r : 0;
     if (math_for(id) || id == PROMQL_FN_ROUND || id == PROMQL_FN_CLAMP ||

@@ -369,80 +369,134 @@ static const range_def range_defs[] = {
 static int absent_over_time(ev_ctx *c, const promql_node *n,
                             const ev_value *m, ev_value *out);
 
+/* One range function applied series by series, over a materialised
+ * matrix or straight from the storage (range_stream). */
+typedef struct range_run {
+    ev_ctx *c;
+    const range_def *d;
+    const ev_value *p0, *p1;
+    int64_t range_ms;
+    int keep_name, counter;
+    uint32_t *resets; /* counter functions: reset counts per sample */
+    size_t resets_cap;
+    ev_out o;
+} range_run;
+
+static const range_def *range_def_of(promql_func_id id)
+{
+    for (size_t i = 0; i < sizeof range_defs / sizeof *range_defs; i++)
+        if (range_defs[i].id == id)
+            return &range_defs[i];
+    return NULL;
+}
+
+static int range_run_init(range_run *r, ev_ctx *c, const promql_node *n,
+                          const range_def *d, const ev_value *args,
+                          int64_t range_ms, size_t hint)
+{
+    memset(r, 0, sizeof *r);
+    promql_func_id id = n->u.call.func->id;
+    r->c = c;
+    r->d = d;
+    r->p0 = n->u.call.nargs > 1 ? &args[d->matrix_arg ? 0 : 1] : NULL;
+    r->p1 = n->u.call.nargs > 2 ? &args[2] : NULL;
+    r->range_ms = range_ms;
+    r->keep_name = id == PROMQL_FN_LAST_OVER_TIME;
+    r->counter = id == PROMQL_FN_RATE || id == PROMQL_FN_INCREASE;
+    return ev_out_init(&r->o, c, hint);
+}
+
+/* Applies the function to every step's window of one series. */
+static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
+{
+    range_run *r = arg;
+    ev_ctx *c = r->c;
+    int rc;
+    if ((rc = ev_check_time(c)))
+        return rc;
+    if (r->counter && rs->n > r->resets_cap) {
+        r->resets_cap = rs->n * 2;
+        if (!(r->resets = ev_alloc(c, r->resets_cap * sizeof *r->resets)))
+            return HERON_ENOMEM;
+    }
+    for (size_t j = 0; r->counter && j < rs->n; j++)
+        r->resets[j] = (j ? r->resets[j - 1] : 0) + (j && rs->s[j].v < rs->s[j - 1].v);
+    win w;
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    size_t lo = 0, hi = 0, idx = SIZE_MAX;
+    for (size_t i = 0; i < c->nsteps; i++) {
+        w.end = wend[i];
+        w.start = ev_sub(w.end, r->range_ms);
+        if (i && w.end < wend[i - 1])
+            lo = hi = 0;
+        while (lo < rs->n && rs->s[lo].t < w.start)
+            lo++;
+        if (hi < lo)
+            hi = lo;
+        while (hi < rs->n && rs->s[hi].t <= w.end)
+            hi++;
+        w.s = rs->s + lo;
+        w.n = hi - lo;
+        w.resets = r->counter ? r->resets + lo : NULL;
+        w.ts = c->ts[i];
+        w.p0 = r->p0 ? r->p0->sc[i] : 0;
+        w.p1 = r->p1 ? r->p1->sc[i] : 0;
+        double v;
+        int got = r->d->fn(&w, &v);
+        if (got < 0)
+            return got;
+        if (!got)
+            continue;
+        if (idx == SIZE_MAX) {
+            tsdb_label *ls = rs->ls;
+            size_t nls = rs->nls;
+            if ((!r->keep_name && ev_labels_drop_name(c, rs->ls, rs->nls, &ls, &nls)) ||
+                ev_out_series(&r->o, ls, nls, &idx))
+                return HERON_ENOMEM;
+        }
+        if ((rc = ev_out_set(&r->o, idx, i, v)))
+            return rc;
+    }
+    return 0;
+}
+
 int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
                   ev_value *out)
 {
     promql_func_id id = n->u.call.func->id;
     if (id == PROMQL_FN_ABSENT_OVER_TIME)
         return absent_over_time(c, n, &args[0], out);
-    const range_def *d = NULL;
-    for (size_t i = 0; i < sizeof range_defs / sizeof *range_defs; i++)
-        if (range_defs[i].id == id)
-            d = &range_defs[i];
+    const range_def *d = range_def_of(id);
     if (!d)
         return 0;
     const ev_value *m = &args[d->matrix_arg];
-    const ev_value *p0 = n->u.call.nargs > 1 ? &args[d->matrix_arg ? 0 : 1] : NULL;
-    const ev_value *p1 = n->u.call.nargs > 2 ? &args[2] : NULL;
-    ev_out o;
-    if (ev_out_init(&o, c, m->n))
+    range_run r;
+    if (range_run_init(&r, c, n, d, args, m->range_ms, m->n))
         return HERON_ENOMEM;
-    int keep_name = id == PROMQL_FN_LAST_OVER_TIME;
-    int counter = id == PROMQL_FN_RATE || id == PROMQL_FN_INCREASE;
-    size_t longest = 0;
-    for (size_t k = 0; counter && k < m->n; k++)
-        if (m->ms[k].n > longest)
-            longest = m->ms[k].n;
-    uint32_t *resets = counter ? ev_alloc(c, (longest + 1) * sizeof *resets) : NULL;
-    if (counter && !resets)
-        return HERON_ENOMEM;
-    win w;
-    memset(&w, 0, sizeof w);
-    w.c = c;
     for (size_t k = 0; k < m->n; k++) {
-        const ev_rseries *rs = &m->ms[k];
-        size_t lo = 0, hi = 0, idx = SIZE_MAX;
-        int rc;
-        if ((rc = ev_check_time(c)))
+        int rc = range_series(&r, &m->ms[k], m->wend);
+        if (rc)
             return rc;
-        for (size_t j = 0; counter && j < rs->n; j++)
-            resets[j] = (j ? resets[j - 1] : 0) + (j && rs->s[j].v < rs->s[j - 1].v);
-        for (size_t i = 0; i < c->nsteps; i++) {
-            w.end = m->wend[i];
-            w.start = ev_sub(w.end, m->range_ms);
-            if (i && w.end < m->wend[i - 1])
-                lo = hi = 0;
-            while (lo < rs->n && rs->s[lo].t < w.start)
-                lo++;
-            if (hi < lo)
-                hi = lo;
-            while (hi < rs->n && rs->s[hi].t <= w.end)
-                hi++;
-            w.s = rs->s + lo;
-            w.n = hi - lo;
-            w.resets = resets ? resets + lo : NULL;
-            w.ts = c->ts[i];
-            w.p0 = p0 ? p0->sc[i] : 0;
-            w.p1 = p1 ? p1->sc[i] : 0;
-            double v;
-            int r = d->fn(&w, &v);
-            if (r < 0)
-                return r;
-            if (!r)
-                continue;
-            if (idx == SIZE_MAX) {
-                tsdb_label *ls = rs->ls;
-                size_t nls = rs->nls;
-                if ((!keep_name &&
-                     ev_labels_drop_name(c, rs->ls, rs->nls, &ls, &nls)) ||
-                    ev_out_series(&o, ls, nls, &idx))
-                    return HERON_ENOMEM;
-            }
-            if ((rc = ev_out_set(&o, idx, i, v)))
-                return rc;
-        }
     }
-    ev_out_value(&o, out);
+    ev_out_value(&r.o, out);
+    return 1;
+}
+
+int ev_call_range_stream(ev_ctx *c, const promql_node *n, const ev_value *args,
+                         ev_value *out)
+{
+    const range_def *d = range_def_of(n->u.call.func->id);
+    if (!d || n->u.call.args[d->matrix_arg]->kind != PROMQL_MATRIX_SELECTOR)
+        return 0;
+    const promql_node *ms = n->u.call.args[d->matrix_arg];
+    range_run r;
+    if (range_run_init(&r, c, n, d, args, ms->u.ms.range_ms, 64))
+        return HERON_ENOMEM;
+    int rc = ev_selector_each(c, ms->u.ms.vs, ms->u.ms.range_ms, range_series, &r);
+    if (rc)
+        return rc;
+    ev_out_value(&r.o, out);
     return 1;
 }
 
