@@ -160,10 +160,10 @@ void jsonw_prom_time(jsonw *w, int64_t ms)
     buf_append(w->out, s, jsonw_prom_time_text(s, ms));
 }
 
-void jsonw_raw(jsonw *w, const char *json, size_t n)
+buf *jsonw_raw_begin(jsonw *w)
 {
     before_value(w);
-    buf_append(w->out, json, n);
+    return w->out;
 }
 
 void jsonw_kv_string(jsonw *w, const char *key, const char *value)

@@ -46,8 +46,9 @@ void jsonw_prom_time(jsonw *w, int64_t ms);
 /* Writes ms as jsonw_prom_time does into out (>= 32 bytes, not
  * NUL-terminated); returns the length. */
 size_t jsonw_prom_time_text(char *out, int64_t ms);
-/* Writes json[0..n), an already encoded value, as the next value. */
-void jsonw_raw(jsonw *w, const char *json, size_t n);
+/* Starts a value the caller encodes itself: returns the output buffer,
+ * positioned after any separating comma; append exactly one JSON value. */
+buf *jsonw_raw_begin(jsonw *w);
 /* Convenience: "key": "value" and "key": number. */
 void jsonw_kv_string(jsonw *w, const char *key, const char *value);
 void jsonw_kv_int(jsonw *w, const char *key, int64_t v);

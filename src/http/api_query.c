@@ -17,17 +17,17 @@ static void write_point(jsonw *w, int64_t t, double v)
     jsonw_array_end(w);
 }
 
-/* A series' points as one pre-encoded array: [[t,"v"],...]. Matrices are
- * most of a dashboard's answer, so this skips the writer's per-token
- * bookkeeping. */
-static void write_points(jsonw *w, buf *tmp, const tsdb_sample *p, size_t n)
+/* A series' points encoded straight into the output: [[t,"v"],...].
+ * Matrices are most of a dashboard's answer, so this skips the writer's
+ * per-token bookkeeping. */
+static void write_points(jsonw *w, const tsdb_sample *p, size_t n)
 {
-    buf_reset(tmp);
-    buf_putc(tmp, '[');
+    buf *out = jsonw_raw_begin(w);
+    buf_putc(out, '[');
     for (size_t i = 0; i < n; i++) {
-        if (buf_reserve(tmp, FMT_FIXED_MAX + 40))
+        if (buf_reserve(out, FMT_FIXED_MAX + 40))
             break;
-        char *o = tmp->data + tmp->len;
+        char *o = out->data + out->len;
         if (i)
             *o++ = ',';
         *o++ = '[';
@@ -37,10 +37,9 @@ static void write_points(jsonw *w, buf *tmp, const tsdb_sample *p, size_t n)
         o += fmt_double_fixed(o, p[i].v);
         *o++ = '"';
         *o++ = ']';
-        tmp->len = (size_t)(o - tmp->data);
+        out->len = (size_t)(o - out->data);
     }
-    buf_putc(tmp, ']');
-    jsonw_raw(w, tmp->data, tmp->len);
+    buf_putc(out, ']');
 }
 
 static void write_result(jsonw *w, const promql_result *r)
@@ -59,8 +58,6 @@ static void write_result(jsonw *w, const promql_result *r)
         jsonw_string(w, r->string);
         jsonw_array_end(w);
     } else {
-        buf tmp;
-        buf_init(&tmp, 0);
         jsonw_array_begin(w);
         for (size_t k = 0; k < r->nseries; k++) {
             const promql_rseries *s = &r->series[k];
@@ -72,12 +69,11 @@ static void write_result(jsonw *w, const promql_result *r)
                 write_point(w, s->points[0].t, s->points[0].v);
             } else {
                 jsonw_key(w, "values");
-                write_points(w, &tmp, s->points, s->npoints);
+                write_points(w, s->points, s->npoints);
             }
             jsonw_object_end(w);
         }
         jsonw_array_end(w);
-        buf_free(&tmp);
     }
     jsonw_object_end(w);
 }
