@@ -50,6 +50,12 @@ struct scrape_loop {
     scrape_parser parser;
     smap cache;
     sentry *head;
+    /* The entries in the order the last scrape listed them (prev) and the
+     * order being built (cur): targets list their series in the same order
+     * every time, so the next sample is usually prev[k], found without
+     * hashing, with sequential memory access. */
+    sentry **prev, **cur;
+    size_t nprev, ncur, order_cap;
     uint64_t iter;
     buf scratch;
     scrape_lset report[NREPORT];
@@ -113,6 +119,8 @@ void scrape_loop_free(scrape_loop *l)
     }
     free(l->metas);
     smap_free(&l->meta);
+    free(l->prev);
+    free(l->cur);
     for (int i = 0; i < NREPORT; i++)
         scrape_lset_free(&l->report[i]);
     scrape_lset_free(&l->target);
@@ -404,21 +412,48 @@ static void report(scrape_loop *l, int64_t ts, const double vals[NREPORT])
 }
 
 /* Appends the samples of the body; 0 or the error that fails the scrape. */
+/* Appends s to the order being built; grows both order arrays together,
+ * so steady-state scrapes allocate nothing. */
+static void order_push(scrape_loop *l, sentry *s)
+{
+    if (l->ncur == l->order_cap) {
+        size_t cap = l->order_cap ? l->order_cap * 2 : 256;
+        sentry **a = realloc(l->cur, cap * sizeof *a);
+        if (a == NULL)
+            return; /* only the fast path suffers */
+        l->cur = a;
+        sentry **b = realloc(l->prev, cap * sizeof *b);
+        if (b == NULL)
+            return;
+        l->prev = b;
+        l->order_cap = cap;
+    }
+    l->cur[l->ncur++] = s;
+}
+
 static int append_body(scrape_loop *l, const char *body, size_t len, scrape_format fmt,
                        int64_t ts, uint64_t counts[3], heron_err *err)
 {
     scrape_parser *p = &l->parser;
     uint64_t iter = l->iter;
     scrape_parser_init(p, fmt, body, len);
+    l->ncur = 0;
     int e;
     while ((e = scrape_parser_next(p, err)) > 0) {
         if (e != SCRAPE_ENTRY_SAMPLE) {
             meta_update(l, e);
             continue;
         }
-        counts[0]++;
-        uint64_t h = smap_hash(p->series, p->series_len);
-        sentry *s = smap_get(&l->cache, h, p->series, p->series_len);
+        size_t k = (size_t)counts[0]++;
+        sentry *s = NULL;
+        uint64_t h = 0;
+        if (k < l->nprev && l->prev[k]->klen == p->series_len &&
+            memcmp(l->prev[k]->key, p->series, p->series_len) == 0) {
+            s = l->prev[k];
+        } else {
+            h = smap_hash(p->series, p->series_len);
+            s = smap_get(&l->cache, h, p->series, p->series_len);
+        }
         int explicit_ts = l->o.honor_timestamps && p->has_ts;
         int64_t t = explicit_ts ? p->ts : ts;
         if (s == NULL) {
@@ -426,12 +461,14 @@ static int append_body(scrape_loop *l, const char *body, size_t len, scrape_form
             if ((s = sentry_add(l, h, t, &appended, err)) == NULL)
                 return err->code ? err->code : HERON_ENOMEM;
             s->last_iter = iter;
+            order_push(l, s);
             if (s->dropped)
                 continue;
             counts[1]++;
             counts[2] += (uint64_t)appended;
         } else {
             s->last_iter = iter;
+            order_push(l, s);
             if (s->dropped)
                 continue;
             counts[1]++;
@@ -463,6 +500,15 @@ int scrape_loop_ingest(scrape_loop *l, const char *body, size_t len, scrape_form
     if (rc < 0)
         tsdb_appender_rollback(l->app);
     int ok = rc == 0;
+    /* The order of this scrape is the guess for the next one; on failure
+     * the old guess stays until an eviction makes it unsafe. */
+    if (ok && body != NULL) {
+        sentry **t = l->prev;
+        l->prev = l->cur;
+        l->cur = t;
+        l->nprev = l->ncur;
+    }
+    l->ncur = 0;
     double stale = tsdb_stale_nan();
     for (sentry *s = l->head, *n; s; s = n) {
         n = s->next;
@@ -470,8 +516,10 @@ int scrape_loop_ingest(scrape_loop *l, const char *body, size_t len, scrape_form
         if (s->in_prev && !seen && !s->explicit_ts)
             tsdb_append(l->app, &s->ref, NULL, 0, ts_ms, stale, NULL);
         s->in_prev = (unsigned char)seen;
-        if (s->last_iter + CACHE_KEEP_ITERS < iter)
+        if (s->last_iter + CACHE_KEEP_ITERS < iter) {
             sentry_evict(l, s);
+            l->nprev = 0; /* the order may name it: drop the guess */
+        }
     }
     double vals[NREPORT] = {ok ? 1 : 0, duration_s, (double)counts[0], (double)counts[1],
                             ok ? (double)counts[2] : 0};
