@@ -6,6 +6,9 @@
  * through a tsdb appender, `clear` starts a new database, and every eval is
  * run as an instant query and, unless it is eval_fail or eval_ordered, also
  * as Prometheus' range-mode probe (t-1m .. t+1m, step 1m, the point at t).
+ * Like the upstream harness, evals without time-dependent functions are
+ * also run with `@ <t>` pinned on every selector and subquery, at other
+ * evaluation times (-10t, 0, t/5, t, 10t), expecting the same answer.
  * Prints one line per file, each failure with file:line and a reason, and
  * `promql conformance: N passed, M failed`. Exit status 1 when a required
  * case fails.
@@ -35,6 +38,7 @@ static const char *const optional[] = {
     "optional/native_histograms/native_histograms.test"};
 
 static int verbose;
+static int at_variant_cases; /* evals also checked with @ pinned */
 
 typedef struct store {
     char dir[256];
@@ -241,14 +245,16 @@ static int compare(const promql_ts_cmd *cmd, const got *g, size_t n,
 }
 
 /* Runs an instant query (probe=0) or the range-mode probe (probe=1). */
-static int check_instant(store *s, const promql_ts_cmd *cmd, int probe, buf *why)
+/* Runs expr as an instant query at t (probe=0) or as Prometheus' range-mode
+ * probe around t (probe=1) and compares with cmd's expectations. */
+static int check_instant(store *s, const promql_ts_cmd *cmd, const char *expr, int64_t t,
+                         int probe, buf *why)
 {
     promql_result r;
     heron_err err = {0};
-    int64_t t = cmd->at_ms;
-    int rc = probe ? promql_engine_range(s->eng, cmd->expr, t - 60000, t + 60000,
-                                         60000, 0, &r, &err)
-                   : promql_engine_instant(s->eng, cmd->expr, t, 0, &r, &err);
+    int rc = probe ? promql_engine_range(s->eng, expr, t - 60000, t + 60000, 60000, 0, &r,
+                                         &err)
+                   : promql_engine_instant(s->eng, expr, t, 0, &r, &err);
     int ok = 0;
     if (cmd->expect_fail) {
         ok = rc != 0;
@@ -330,6 +336,89 @@ static int check_range(store *s, const promql_ts_cmd *cmd, buf *why)
     return ok;
 }
 
+/* ---- @-modifier variants (Prometheus' harness does the same) ---------- */
+
+static int at_unsafe(const promql_function *f)
+{
+    static const char *const names[] = {"days_in_month", "day_of_month", "day_of_week",
+                                        "day_of_year", "hour", "minute", "month", "year",
+                                        "predict_linear", "time", "timestamp", NULL};
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(f->name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Pins every selector and subquery without @ to t, leaving the insides of
+ * subqueries alone; returns 1 when a function makes that unsound. */
+static int pin_at(promql_node *n, int64_t t)
+{
+    promql_modifiers *mod = NULL;
+    int unsafe = 0;
+    switch (n->kind) {
+    case PROMQL_VECTOR_SELECTOR:
+        mod = &n->u.vs.mod;
+        break;
+    case PROMQL_MATRIX_SELECTOR:
+        mod = &n->u.ms.vs->u.vs.mod;
+        break;
+    case PROMQL_SUBQUERY:
+        if (n->u.sq.mod.at == PROMQL_AT_NONE) {
+            n->u.sq.mod.at = PROMQL_AT_TIMESTAMP;
+            n->u.sq.mod.at_ms = t;
+        }
+        return 0;
+    case PROMQL_PAREN:
+        return pin_at(n->u.paren.expr, t);
+    case PROMQL_UNARY:
+        return pin_at(n->u.unary.expr, t);
+    case PROMQL_BINARY:
+        return pin_at(n->u.binary.lhs, t) | pin_at(n->u.binary.rhs, t);
+    case PROMQL_AGGREGATE:
+        unsafe = pin_at(n->u.agg.expr, t);
+        return n->u.agg.param ? unsafe | pin_at(n->u.agg.param, t) : unsafe;
+    case PROMQL_CALL:
+        unsafe = at_unsafe(n->u.call.func);
+        for (size_t i = 0; i < n->u.call.nargs; i++)
+            unsafe |= pin_at(n->u.call.args[i], t);
+        return unsafe;
+    default:
+        return 0;
+    }
+    if (mod->at == PROMQL_AT_NONE) {
+        mod->at = PROMQL_AT_TIMESTAMP;
+        mod->at_ms = t;
+    }
+    return 0;
+}
+
+/* The query with @ <eval time> everywhere must give the same answer at
+ * other evaluation times. */
+static int check_at_variants(store *s, const promql_ts_cmd *cmd, buf *why)
+{
+    int64_t t = cmd->at_ms;
+    if (!cmd->ast || pin_at(cmd->ast, t))
+        return 1;
+    buf text;
+    buf_init(&text, 0);
+    promql_print(cmd->ast, &text);
+    int64_t times[5] = {-10 * t, 0, t / 5, t, 10 * t};
+    size_t nt = 5;
+    if (t == 0) {
+        times[0] = 0, times[1] = -1000000, times[2] = 1000000;
+        nt = 3;
+    }
+    int ok = 1;
+    at_variant_cases++;
+    for (size_t i = 0; i < nt && ok; i++) {
+        ok = check_instant(s, cmd, text.data, times[i], 0, why);
+        if (!ok)
+            buf_printf(why, " (@ variant %s at %lld ms)", text.data, (long long)times[i]);
+    }
+    buf_free(&text);
+    return ok;
+}
+
 typedef struct counts {
     int passed, failed, skipped;
 } counts;
@@ -399,12 +488,14 @@ static counts run_file(const char *dir, const char *name, int optional_file)
         if (cmd->range) {
             ok = check_range(&s, cmd, &why);
         } else {
-            ok = check_instant(&s, cmd, 0, &why);
+            ok = check_instant(&s, cmd, cmd->expr, cmd->at_ms, 0, &why);
             if (ok && !cmd->expect_fail && !cmd->ordered) {
-                ok = check_instant(&s, cmd, 1, &why);
+                ok = check_instant(&s, cmd, cmd->expr, cmd->at_ms, 1, &why);
                 if (!ok)
                     buf_puts(&why, " (range-mode probe)");
             }
+            if (ok && !cmd->expect_fail)
+                ok = check_at_variants(&s, cmd, &why);
         }
         if (ok) {
             c.passed++;
@@ -482,6 +573,8 @@ int main(int argc, char **argv)
         opt.failed += c.failed;
         opt.skipped += c.skipped;
     }
+    printf("(range-mode probes on every eval that is not eval_fail/eval_ordered; "
+           "@-modifier variants on %d evals)\n", at_variant_cases);
     printf("promql conformance: %d passed, %d failed (optional: %d passed, "
            "%d failed, %d skipped)\n",
            total.passed, total.failed, opt.passed, opt.failed, opt.skipped);
