@@ -254,12 +254,12 @@ static int run(promql_engine *e, const char *query, int64_t start,
     memcpy(c_msg, c.msg, sizeof c_msg);
     r->t = start;
     r->errtype = rc ? (c.errtype ? c.errtype : PROMQL_ERR_EXECUTION) : 0;
-    r->samples = c.samples;
+    r->samples = c.loaded;
     slot_release(e);
     if (e->m_active)
         heron_gauge_dec(e->m_active);
     if (e->m_samples)
-        heron_counter_add(e->m_samples, (double)c.samples);
+        heron_counter_add(e->m_samples, (double)c.loaded);
 done:
     if (rc) {
         const char *m = c_msg[0] ? c_msg : err ? err->msg : "query failed";

@@ -71,7 +71,7 @@ typedef struct promql_result {
     const char *error;     /* after an error: the whole message (heron_err
                               holds at most 255 bytes of it) */
     size_t peak_bytes;     /* arena bytes the evaluation used */
-    size_t samples;        /* samples loaded from storage */
+    size_t samples;        /* samples read from storage */
     promql_arena arena;    /* owns everything above */
 } promql_result;
 

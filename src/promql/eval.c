@@ -51,6 +51,11 @@ int ev_count_samples(ev_ctx *c, size_t n)
     return 0;
 }
 
+void ev_release_samples(ev_ctx *c, size_t n)
+{
+    c->samples = n < c->samples ? c->samples - n : 0;
+}
+
 void *ev_alloc(ev_ctx *c, size_t n)
 {
     void *p = promql_arena_alloc(c->arena, n);

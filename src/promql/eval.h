@@ -51,7 +51,8 @@ typedef struct ev_ctx {
     int64_t lookback_ms;
     int64_t subquery_step_ms;
     uint64_t deadline_ns;
-    size_t samples, max_samples;
+    size_t samples, max_samples; /* held in memory now, and the limit */
+    size_t loaded;                /* read from storage, for statistics */
     promql_errtype errtype;
     heron_err *err;
     char msg[1024]; /* the first error in full (heron_err truncates) */
@@ -67,8 +68,11 @@ int ev_fail(ev_ctx *c, promql_errtype t, int code, const char *fmt, ...)
 int ev_nomem(ev_ctx *c);
 /* Checks the deadline now and then; 0 or the timeout error. */
 int ev_check_time(ev_ctx *c);
-/* Counts n more samples in memory against the limit. */
+/* Counts n more samples in memory against the limit; ev_release_samples
+ * gives back samples a streaming step no longer holds, so the limit, like
+ * Prometheus', bounds what is held at once rather than what was read. */
 int ev_count_samples(ev_ctx *c, size_t n);
+void ev_release_samples(ev_ctx *c, size_t n);
 
 void *ev_alloc(ev_ctx *c, size_t n);    /* NULL on failure (ctx records it) */
 void *ev_calloc(ev_ctx *c, size_t n);   /* zeroed */

@@ -162,6 +162,7 @@ static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
             break;
         if ((rc = read_series(c, set, mint, &b, range_ms != 0)))
             break;
+        c->loaded += b.n;
         if (b.n == 0)
             continue;
         if (!fn && out->n == cap) {
@@ -190,6 +191,7 @@ static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
             ev_rseries rs = {ls, nls, b.s, b.n};
             if ((rc = ev_count_samples(c, b.n)) || (rc = fn(arg, &rs, tref)))
                 break;
+            ev_release_samples(c, b.n); /* the scratch is reused */
             continue;
         }
         if (range_ms) {

@@ -179,11 +179,19 @@ static void test_limits(void **state)
 {
     fixture *f = *state;
     promql_engine *small;
-    promql_engine_opts o = {.max_samples = 50};
+    promql_engine_opts o = {.max_samples = 100};
     heron_err err = {0};
     assert_int_equal(promql_engine_new(f->db, &o, &small, &err), 0);
     promql_result r;
-    assert_true(promql_engine_instant(small, "count_over_time(a[10m])", 600000, 0, &r, &err) != 0);
+    /* 20 series x 41 samples are read, but one series at a time is held */
+    assert_int_equal(promql_engine_instant(small, "last_over_time({__name__=~\"a|b\"}[10m])",
+                                           600000, 0, &r, &err), 0);
+    assert_int_equal(r.nseries, 20);
+    assert_true(r.samples > 100);
+    promql_result_free(&r);
+    /* a subquery holds its whole inner result */
+    assert_true(promql_engine_instant(small, "count_over_time(a[10m:15s])", 600000, 0, &r,
+                                      &err) != 0);
     assert_int_equal(r.errtype, PROMQL_ERR_EXECUTION);
     assert_string_equal(r.error, "query processing would load too many samples into memory "
                                  "in query execution");
