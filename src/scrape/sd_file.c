@@ -42,6 +42,14 @@ int scrape_sd_file_read(const scrape_job *jc, int read, scrape_static_config **g
                 rc = scrape_file_sd_read(g.gl_pathv[i], &fg, &fn, err);
                 if (rc < 0)
                     break;
+                /* Each group says which file it came from, as in Prometheus. */
+                for (size_t k = 0; k < fn && rc == 0; k++)
+                    if (scrape_lset_set(&fg[k].labels, "__meta_filepath", g.gl_pathv[i]) < 0)
+                        rc = err_set(err, HERON_ENOMEM, "out of memory");
+                if (rc < 0) {
+                    scrape_static_configs_free(fg, fn);
+                    break;
+                }
                 scrape_static_config *all = realloc(*groups, (*n + fn) * sizeof *all);
                 if (all == NULL && *n + fn > 0) {
                     scrape_static_configs_free(fg, fn);

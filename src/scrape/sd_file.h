@@ -5,7 +5,8 @@
  * The manager polls scrape_sd_file_read(job, 0, ...) every second for the
  * files' signature (each matching path with its size, mtime and inode) and
  * reads the groups (read = 1) when the signature changed or the refresh
- * interval passed. No locks, no state: safe from any thread.
+ * interval passed. Each group gets __meta_filepath, the file it came from,
+ * as in Prometheus. No locks, no state: safe from any thread.
  */
 #ifndef HERON_SCRAPE_SD_FILE_H
 #define HERON_SCRAPE_SD_FILE_H
