@@ -92,12 +92,43 @@ static void test_form(void **state)
     api_params_free(&p);
 }
 
+/* Bounded random driver: any bytes are parsed or refused, never crash
+ * (run under ASan/UBSan), and refusals carry a message. */
+static void test_random_inputs(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "0123456789.eE+-:TZtz%&=[]smhdwy _xX\x01\xff";
+    uint64_t x = 12345;
+    char s[40];
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = x % (sizeof s - 1);
+        for (size_t j = 0; j < n; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            s[j] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        s[n] = 0;
+        int64_t ms;
+        heron_err err = {0};
+        if (api_parse_time(s, &ms, &err))
+            assert_true(err.msg[0] != 0);
+        err.msg[0] = 0;
+        if (api_parse_duration(s, &ms, &err))
+            assert_true(err.msg[0] != 0);
+        api_params p;
+        memset(&p, 0, sizeof p);
+        assert_int_equal(api_params_parse_form(&p, s, n), 0);
+        api_params_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_form),
+        cmocka_unit_test(test_random_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
