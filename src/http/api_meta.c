@@ -296,14 +296,64 @@ void api_metadata(const httpd_request *req, httpd_response *resp, void *arg)
     api_reply_end(resp, &w);
 }
 
+static int has_selector(const promql_node *n)
+{
+    switch (n->kind) {
+    case PROMQL_VECTOR_SELECTOR:
+    case PROMQL_MATRIX_SELECTOR:
+        return 1;
+    case PROMQL_SUBQUERY:
+        return has_selector(n->u.sq.expr);
+    case PROMQL_PAREN:
+        return has_selector(n->u.paren.expr);
+    case PROMQL_UNARY:
+        return has_selector(n->u.unary.expr);
+    case PROMQL_BINARY:
+        return has_selector(n->u.binary.lhs) || has_selector(n->u.binary.rhs);
+    case PROMQL_AGGREGATE:
+        return has_selector(n->u.agg.expr) || (n->u.agg.param && has_selector(n->u.agg.param));
+    case PROMQL_CALL:
+        for (size_t i = 0; i < n->u.call.nargs; i++)
+            if (has_selector(n->u.call.args[i]))
+                return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* heron keeps no exemplars yet: the parameters are checked as Prometheus
+ * checks them and a valid request gets an empty list (204 without a body
+ * when the query selects nothing, as Prometheus answers). */
 void api_exemplars(const httpd_request *req, httpd_response *resp, void *arg)
 {
     (void)arg;
-    if (!api_method_ok(req, resp, get_post))
+    listing l;
+    if (listing_read(req, resp, 0, &l))
         return;
-    jsonw w;
-    api_reply_begin(resp, &w);
-    jsonw_array_begin(&w);
-    jsonw_array_end(&w);
-    api_reply_end(resp, &w);
+    if (l.end < l.start) {
+        api_reply_error(resp, API_ERR_BAD_DATA,
+                        "end timestamp must not be before start timestamp");
+        listing_free(&l);
+        return;
+    }
+    const char *q = api_param(&l.p, "query");
+    promql_arena arena;
+    promql_arena_init(&arena, 64 << 20);
+    promql_node *node;
+    heron_err err = {0};
+    if (promql_parse(q ? q : "", q ? strlen(q) : 0, &arena, &node, &err)) {
+        api_reply_error(resp, API_ERR_BAD_DATA, "%s", err.msg);
+    } else if (!has_selector(node)) { /* Prometheus: no data, no content */
+        buf_reset(&resp->body);
+        resp->status = 204;
+    } else {
+        jsonw w;
+        api_reply_begin(resp, &w);
+        jsonw_array_begin(&w);
+        jsonw_array_end(&w);
+        api_reply_end(resp, &w);
+    }
+    promql_arena_free(&arena);
+    listing_free(&l);
 }

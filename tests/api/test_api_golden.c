@@ -385,6 +385,11 @@ static void run_others(const peer *h, const peer *p)
         "/api/v1/query?time=1",
         "/api/v1/format_query?query=sum(rate(x%5B5m%5D))by(job)",
         "/api/v1/format_query?query=foo(",
+        "/api/v1/query_exemplars?query=temperature_celsius",
+        "/api/v1/query_exemplars?query=1%2B1",
+        "/api/v1/query_exemplars",
+        "/api/v1/query_exemplars?query=sum(",
+        "/api/v1/query_exemplars?query=up&start=10&end=5",
     };
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         compare(h, p, fixed[i], NULL);

@@ -69,12 +69,20 @@ static int setup(void **state)
     snprintf(heron, sizeof heron, "%s/heron", bin ? bin : ".");
     if (peer_tmpdir(tmpdir, sizeof tmpdir))
         return -1;
-    char data[320], listen[64], log[320];
+    char data[320], listen[64], log[320], cfg[320], cfgflag[340];
     snprintf(data, sizeof data, "--storage.tsdb.path=%s/data", tmpdir);
+    /* no scrape jobs: the test knows every series the server holds */
+    snprintf(cfg, sizeof cfg, "%s/heron.yml", tmpdir);
+    snprintf(cfgflag, sizeof cfgflag, "--config.file=%s", cfg);
+    FILE *f = fopen(cfg, "w");
+    if (!f)
+        return -1;
+    fputs("global:\n  scrape_interval: 15s\n", f);
+    fclose(f);
     snprintf(log, sizeof log, "%s/heron.log", tmpdir);
     srv.port = peer_free_port();
     snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", srv.port);
-    char *argv[] = {heron, "server", listen, data, "--web.enable-remote-write-receiver",
+    char *argv[] = {heron, "server", cfgflag, listen, data, "--web.enable-remote-write-receiver",
                     "--web.enable-admin-api", "--log.level=warn", NULL};
     if (peer_start(&srv, argv, log))
         return -1;
