@@ -86,4 +86,73 @@ static inline int bitr_overrun(const bitr *r)
     return r->pos > r->nbytes * 8;
 }
 
+/* ---- unchecked reads for decoders' inner loops ----------------------------
+ *
+ * bitf reads whole words with no bounds check per read. While pos < lim,
+ * the BITF_SLACK bytes from byte pos >> 3 on lie inside the data; once pos
+ * reaches lim, bitf_tail moves the reader onto a caller-owned copy of the
+ * unread rest (at most BITF_SLACK bytes) padded with BITF_SLACK zero bytes,
+ * where the same holds up to the end of the data. So a loop that reads at
+ * most BITF_SLACK bytes per check never touches memory past the data, and
+ * bits past the end read as zeros (the caller checks bitf_overrun once). */
+#define BITF_SLACK 32
+
+typedef struct bitf {
+    const uint8_t *p; /* the data, or the tail copy */
+    size_t pos;       /* bit position in p */
+    size_t lim;       /* see above */
+    size_t base;      /* bit offset of p[0] in the data */
+} bitf;
+
+static inline void bitf_init(bitf *f, const uint8_t *b, size_t nbytes,
+                             size_t pos)
+{
+    f->p = b;
+    f->pos = pos;
+    f->base = 0;
+    f->lim = nbytes >= BITF_SLACK ? (nbytes - BITF_SLACK) * 8 + 1 : 0;
+}
+
+/* Called once pos >= lim: continues in tail (2 * BITF_SLACK bytes) with
+ * the rest of b[0..nbytes). -1 when already there (pos is past the end). */
+static inline int bitf_tail(bitf *f, const uint8_t *b, size_t nbytes,
+                            uint8_t *tail)
+{
+    size_t at = f->base + f->pos, from = at >> 3;
+    if (f->p == tail || from > nbytes)
+        return -1;
+    memcpy(tail, b + from, nbytes - from);
+    memset(tail + (nbytes - from), 0, 2 * BITF_SLACK - (nbytes - from));
+    f->p = tail;
+    f->base = from * 8;
+    f->pos = at - f->base;
+    f->lim = (nbytes - from) * 8 + 1;
+    return 0;
+}
+
+static inline int bitf_overrun(const bitf *f, size_t nbytes)
+{
+    return f->base + f->pos > nbytes * 8;
+}
+
+static inline uint64_t bitf_load_be64(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return __builtin_bswap64(x);
+}
+
+/* The next 64 bits at bit position pos of p; the first 57 are exact. */
+static inline uint64_t bitf_peek57(const uint8_t *p, size_t pos)
+{
+    return bitf_load_be64(p + (pos >> 3)) << (pos & 7);
+}
+
+/* The next 64 bits at pos, all exact (reads 9 bytes). */
+static inline uint64_t bitf_peek64(const uint8_t *p, size_t pos)
+{
+    unsigned sh = (unsigned)(pos & 7);
+    return bitf_peek57(p, pos) | ((uint64_t)p[(pos >> 3) + 8] >> (8 - sh));
+}
+
 #endif

@@ -72,7 +72,7 @@ typedef struct chunk_it {
     uint64_t delta;
     uint64_t vbits;
     uint32_t n, i;   /* samples in the chunk, samples read */
-    uint8_t lead, trail;
+    uint8_t sig, trail; /* XOR window: bits, trailing zeros (0xff: none) */
     int err;         /* HERON_EIO once damage was seen */
 } chunk_it;
 

@@ -65,39 +65,61 @@ static uint64_t get_varint_bits(bitr *r, int *bad)
     return 0;
 }
 
-static inline uint64_t get_w(bitr *r, unsigned w)
+/* Reads n zig-zag fields of w bits (1..64) from f and prefix-sums them
+ * into out: once (*acc += z), or twice for deltas-of-delta (*d += z,
+ * *acc += *d). One loop per stretch that needs no bounds check (see
+ * bitf), so the tail of the chunk costs one copy; wide (w > 57) and twice
+ * are constants at each call, which keeps the loop body minimal. -1 when
+ * the data runs out. */
+static inline __attribute__((always_inline)) int
+sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
+           size_t n, int wide, int twice, uint64_t *acc, uint64_t *d,
+           uint64_t *out)
 {
-    if (w == 0)
-        return 0;
-    if (w <= 56)
-        return bitr_get(r, w);
-    uint64_t hi = bitr_get(r, w - 32);
-    return (hi << 32) | bitr_get(r, 32);
+    uint64_t x = *acc, dx = *d;
+    unsigned sh = 64 - w;
+    for (size_t i = 0; i < n;) {
+        if (f->pos >= f->lim && bitf_tail(f, b, len, tail))
+            return -1;
+        size_t k = (f->lim - f->pos + w - 1) / w; /* fields starting below lim */
+        size_t end = n - i < k ? n : i + k;
+        const uint8_t *p = f->p;
+        size_t pos = f->pos;
+        for (; i < end; i++) {
+            uint64_t z = (wide ? bitf_peek64(p, pos) : bitf_peek57(p, pos)) >> sh;
+            pos += w;
+            if (twice) {
+                dx += unzz(z);
+                x += dx;
+            } else {
+                x += unzz(z);
+            }
+            out[i] = x;
+        }
+        f->pos = pos;
+    }
+    *acc = x;
+    *d = dx;
+    return 0;
 }
 
-/* Reads n numbers of w bits each into out: a tight loop of unaligned
- * big-endian loads while 8 bytes remain, the checked reader after. */
-static void unpack(bitr *r, unsigned w, size_t n, uint64_t *out)
+/* sum_fields for any width: w = 0 means every field is 0. */
+static int sum_any(bitf *f, const uint8_t *b, size_t len, uint8_t *tail,
+                   unsigned w, size_t n, int twice, uint64_t *acc, uint64_t *d,
+                   uint64_t *out)
 {
     if (w == 0) {
-        memset(out, 0, n * sizeof *out);
-        return;
-    }
-    size_t i = 0;
-    if (w <= 56) {
-        const uint8_t *b = r->b;
-        size_t pos = r->pos, lim = r->nbytes >= 8 ? (r->nbytes - 8) * 8 : 0;
-        unsigned sh = 64 - w;
-        for (; i < n && pos <= lim; i++) {
-            uint64_t x;
-            memcpy(&x, b + (pos >> 3), 8);
-            out[i] = (__builtin_bswap64(x) << (pos & 7)) >> sh;
-            pos += w;
+        for (size_t i = 0; i < n; i++) {
+            *acc += twice ? *d : 0;
+            out[i] = *acc;
         }
-        r->pos = pos;
+        return 0;
     }
-    for (; i < n; i++)
-        out[i] = get_w(r, w);
+    if (twice)
+        return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 1, acc, d, out)
+                      : sum_fields(f, b, len, tail, w, n, 0, 1, acc, d, out);
+    return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 0, acc, d, out)
+                  : sum_fields(f, b, len, tail, w, n, 0, 0, acc, d, out);
 }
 
 size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
@@ -167,7 +189,7 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     size_t n = (size_t)bitr_get(&r, 16);
     if (n == 0)
         return 0;
-    if (n > max)
+    if (n > max || n > CHUNK_MAX_SAMPLES)
         return HERON_EIO;
     int bad = 0;
     uint64_t t = unzz(get_varint_bits(&r, &bad));
@@ -176,21 +198,18 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     if (bad || wt > 64 || bitr_overrun(&r) ||
         r.pos + (n > 2 ? n - 2 : 0) * wt > len * 8)
         return HERON_EIO;
-    uint64_t z[CHUNK_MAX_SAMPLES];
-    if (n > CHUNK_MAX_SAMPLES)
-        return HERON_EIO;
+    uint8_t tail[2 * BITF_SLACK];
+    bitf f;
     ts[0] = (int64_t)t;
     if (n > 1) {
         t += d;
         ts[1] = (int64_t)t;
     }
     if (n > 2) {
-        unpack(&r, wt, n - 2, z);
-        for (size_t i = 2; i < n; i++) {
-            d += unzz(z[i - 2]);
-            t += d;
-            ts[i] = (int64_t)t;
-        }
+        bitf_init(&f, b, len, r.pos);
+        if (sum_any(&f, b, len, tail, wt, n - 2, 1, &t, &d, (uint64_t *)ts + 2))
+            return HERON_EIO;
+        r.pos = f.base + f.pos;
     }
     unsigned e = (unsigned)bitr_get(&r, 4);
     uint64_t x = unzz(get_varint_bits(&r, &bad));
@@ -199,23 +218,13 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     if (bad || e > MAX_E || wv > 64 || bitr_overrun(&r) ||
         r.pos + (n - 1) * wv > len * 8)
         return HERON_EIO;
-    unpack(&r, wv, n - 1, z);
     /* Values as integers first (prefix sums), then scaled. */
     uint64_t xs[CHUNK_MAX_SAMPLES];
+    uint64_t dv = 0;
     xs[0] = x;
-    if (use_dd) {
-        uint64_t dv = 0;
-        for (size_t i = 1; i < n; i++) {
-            dv += unzz(z[i - 1]);
-            x += dv;
-            xs[i] = x;
-        }
-    } else {
-        for (size_t i = 1; i < n; i++) {
-            x += unzz(z[i - 1]);
-            xs[i] = x;
-        }
-    }
+    bitf_init(&f, b, len, r.pos);
+    if (sum_any(&f, b, len, tail, wv, n - 1, use_dd, &x, &dv, xs + 1))
+        return HERON_EIO;
     /* Separate loops: conversions, then divisions, which pipeline (and
      * vectorise) once no branch sits between them. */
     for (size_t i = 0; i < n; i++)
@@ -225,5 +234,5 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
         for (size_t i = 0; i < n; i++)
             vs[i] /= p;
     }
-    return bitr_overrun(&r) ? HERON_EIO : (int)n;
+    return bitf_overrun(&f, len) ? HERON_EIO : (int)n;
 }

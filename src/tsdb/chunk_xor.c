@@ -99,7 +99,8 @@ void chunk_it_init(chunk_it *it, const uint8_t *b, size_t len)
     it->r.nbytes = len;
     it->r.pos = CHUNK_HDR_BYTES * 8;
     it->n = chunk_count(b, len);
-    it->trail = 0xff;
+    it->sig = 64;
+    it->trail = 0xff; /* no window yet */
     if (len < CHUNK_HDR_BYTES)
         it->err = HERON_EIO;
 }
@@ -117,7 +118,7 @@ static int read_first(chunk_it *it)
     }
     it->t = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
     it->vbits = bitr_get64(&it->r);
-    return 0;
+    return bitr_overrun(&it->r) ? HERON_EIO : 0;
 }
 
 static inline uint64_t sext(uint64_t x, unsigned n)
@@ -125,62 +126,85 @@ static inline uint64_t sext(uint64_t x, unsigned n)
     return (uint64_t)((int64_t)(x << (64 - n)) >> (64 - n));
 }
 
-/* Reads n (1..64) bits. */
-static inline uint64_t get_bits(bitr *r, unsigned n)
+/* Decodes the next count samples after it's current one into ts/vs with
+ * the state in locals: an inner loop over the chunk's own bytes while a
+ * sample (at most 145 bits) cannot reach past them, then the same loop
+ * over a zero-padded copy of the rest. Damage (a window reused before one was set, a window wider
+ * than 64 bits, running past the end) gives HERON_EIO at the end. */
+static inline __attribute__((always_inline)) int
+xor_run(chunk_it *it, uint32_t count, int64_t *ts, double *vs)
 {
-    if (n <= 56)
-        return bitr_get(r, n);
-    uint64_t hi = bitr_get(r, n - 32);
-    return (hi << 32) | bitr_get(r, 32);
-}
+    const uint8_t *b = it->r.b;
+    size_t len = it->r.nbytes;
+    uint8_t tail[2 * BITF_SLACK];
+    bitf f;
+    bitf_init(&f, b, len, it->r.pos);
+    int64_t t = it->t;
+    uint64_t delta = it->delta, vbits = it->vbits;
+    unsigned sig = it->sig, trail = it->trail, bad = 0;
+    uint32_t i = 0;
+    for (;;) {
+        const uint8_t *p = f.p;
+        size_t pos = f.pos, lim = f.lim;
+        for (; i < count && pos < lim; i++) {
+            uint64_t x = bitf_peek57(p, pos);
+            uint64_t dod;
+            if (!(x >> 63)) {
+                dod = 0;
+                pos += 1;
+            } else if (!((x >> 62) & 1)) {
+                dod = sext((x << 2) >> 50, 14);
+                pos += 16;
+            } else if (!((x >> 61) & 1)) {
+                dod = sext((x << 3) >> 47, 17);
+                pos += 20;
+            } else if (!((x >> 60) & 1)) {
+                dod = sext((x << 4) >> 44, 20);
+                pos += 24;
+            } else {
+                dod = bitf_peek64(p, pos + 4);
+                pos += 68;
+            }
+            delta += dod;
+            t = (int64_t)((uint64_t)t + delta);
 
-static inline int read_next(chunk_it *it)
-{
-    bitr *r = &it->r;
-    uint64_t x = bitr_peek(r);
-    uint64_t dod;
-    if (!(x >> 63)) {
-        dod = 0;
-        r->pos += 1;
-    } else if (!((x >> 62) & 1)) {
-        dod = sext((x << 2) >> 50, 14);
-        r->pos += 16;
-    } else if (!((x >> 61) & 1)) {
-        dod = sext((x << 3) >> 47, 17);
-        r->pos += 20;
-    } else if (!((x >> 60) & 1)) {
-        dod = sext((x << 4) >> 44, 20);
-        r->pos += 24;
-    } else {
-        r->pos += 4;
-        dod = get_bits(r, 64);
+            x = bitf_peek57(p, pos);
+            if (x >> 63) {
+                if ((x >> 62) & 1) { /* '11': a new window */
+                    unsigned lead = (unsigned)(x >> 57) & 31;
+                    sig = (((unsigned)(x >> 51) - 1) & 63) + 1; /* 0: 64 */
+                    bad |= lead + sig > 64;
+                    trail = (64 - lead - sig) & 63;
+                    pos += 13;
+                } else {
+                    bad |= trail >> 6; /* no window yet (0xff) */
+                    trail &= 63;
+                    pos += 2;
+                }
+                uint64_t bits = sig <= 57 ? bitf_peek57(p, pos) : bitf_peek64(p, pos);
+                vbits ^= (bits >> (64 - sig)) << trail;
+                pos += sig;
+            } else {
+                pos += 1;
+            }
+            ts[i] = t;
+            memcpy(&vs[i], &vbits, sizeof vbits);
+        }
+        f.pos = pos;
+        if (i == count)
+            break;
+        if (bitf_tail(&f, b, len, tail)) {
+            bad = 1;
+            break;
+        }
     }
-    it->delta += dod;
-    it->t = (int64_t)((uint64_t)it->t + it->delta);
-
-    x = bitr_peek(r);
-    if (!(x >> 63)) {
-        r->pos += 1;
-    } else if (!((x >> 62) & 1)) {
-        if (it->trail == 0xff)
-            return HERON_EIO;
-        unsigned sig = 64u - it->lead - it->trail;
-        r->pos += 2;
-        it->vbits ^= get_bits(r, sig) << it->trail;
-    } else {
-        unsigned lead = (unsigned)((x >> 57) & 31);
-        unsigned sig = (unsigned)((x >> 51) & 63);
-        if (sig == 0)
-            sig = 64;
-        if (lead + sig > 64)
-            return HERON_EIO;
-        r->pos += 13;
-        it->lead = (uint8_t)lead;
-        it->trail = (uint8_t)(64 - lead - sig);
-        uint64_t bits = get_bits(r, sig);
-        it->vbits ^= bits << it->trail;
-    }
-    return 0;
+    it->r.pos = f.base + f.pos;
+    it->t = t;
+    it->delta = delta;
+    it->vbits = vbits;
+    it->sig = (uint8_t)sig;
+    it->trail = (uint8_t)trail;
+    return bad || bitf_overrun(&f, len) ? HERON_EIO : 0;
 }
 
 int chunk_it_next(chunk_it *it)
@@ -189,9 +213,9 @@ int chunk_it_next(chunk_it *it)
         return it->err;
     if (it->i >= it->n)
         return 0;
-    int rc = it->i == 0 ? read_first(it) : read_next(it);
-    if (rc == 0 && bitr_overrun(&it->r))
-        rc = HERON_EIO;
+    int64_t t;
+    double v;
+    int rc = it->i == 0 ? read_first(it) : xor_run(it, 1, &t, &v);
     if (rc) {
         it->err = rc;
         return rc;
@@ -200,106 +224,20 @@ int chunk_it_next(chunk_it *it)
     return 1;
 }
 
-
 int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                  size_t max)
 {
     chunk_it it;
     chunk_it_init(&it, b, len);
-    if (it.err)
-        return it.err;
-    if (it.n > max)
+    if (it.err || it.n > max)
         return HERON_EIO;
     if (it.n == 0)
         return 0;
-    if (read_first(&it) || bitr_overrun(&it.r))
+    if (read_first(&it))
         return HERON_EIO;
     ts[0] = it.t;
     memcpy(&vs[0], &it.vbits, 8);
-    /* The loop keeps the state in locals; the reader's fast path needs 8
-     * readable bytes, so the last few samples go through chunk_it. */
-    const uint8_t *p = b;
-    size_t pos = it.r.pos;
-    size_t fast_end = len >= 8 ? (len - 8) * 8 : 0;
-    int64_t t = it.t;
-    uint64_t delta = 0, vbits = it.vbits;
-    unsigned lead = 0, trail = 0xff;
-    uint32_t i = 1, n = it.n;
-    /* Each sample reads at most 4+64 + 13+64 bits in four peeks; stay in
-     * the fast path while pos leaves a full sample's worth of bytes. */
-    while (i < n && pos + 160 <= fast_end) {
-        uint64_t x;
-        memcpy(&x, p + (pos >> 3), 8);
-        x = __builtin_bswap64(x) << (pos & 7);
-        uint64_t dod;
-        if (!(x >> 63)) {
-            dod = 0;
-            pos += 1;
-        } else if (!((x >> 62) & 1)) {
-            dod = sext((x << 2) >> 50, 14);
-            pos += 16;
-        } else if (!((x >> 61) & 1)) {
-            dod = sext((x << 3) >> 47, 17);
-            pos += 20;
-        } else if (!((x >> 60) & 1)) {
-            dod = sext((x << 4) >> 44, 20);
-            pos += 24;
-        } else {
-            bitr r = {p, len, pos + 4};
-            dod = get_bits(&r, 64);
-            pos = r.pos;
-        }
-        delta += dod;
-        t = (int64_t)((uint64_t)t + delta);
-        memcpy(&x, p + (pos >> 3), 8);
-        x = __builtin_bswap64(x) << (pos & 7);
-        if (!(x >> 63)) {
-            pos += 1;
-        } else if (!((x >> 62) & 1)) {
-            if (trail == 0xff)
-                return HERON_EIO;
-            unsigned sig = 64u - lead - trail;
-            if (sig <= 55) {
-                vbits ^= ((x << 2) >> (64 - sig)) << trail;
-                pos += 2 + sig;
-            } else {
-                bitr r = {p, len, pos + 2};
-                vbits ^= get_bits(&r, sig) << trail;
-                pos = r.pos;
-            }
-        } else {
-            unsigned l = (unsigned)((x >> 57) & 31);
-            unsigned sig = (unsigned)((x >> 51) & 63);
-            if (sig == 0)
-                sig = 64;
-            if (l + sig > 64)
-                return HERON_EIO;
-            lead = l;
-            trail = 64 - l - sig;
-            bitr r = {p, len, pos + 13};
-            vbits ^= get_bits(&r, sig) << trail;
-            pos = r.pos;
-        }
-        ts[i] = t;
-        memcpy(&vs[i], &vbits, 8);
-        i++;
-    }
-    /* Finish with the checked iterator from where the loop stopped. */
-    it.r.pos = pos;
-    it.t = t;
-    it.delta = delta;
-    it.vbits = vbits;
-    it.lead = (uint8_t)lead;
-    it.trail = (uint8_t)trail;
-    it.i = i;
-    while (it.i < n) {
-        int rc = chunk_it_next(&it);
-        if (rc != 1)
-            return rc < 0 ? rc : HERON_EIO;
-        ts[it.i - 1] = it.t;
-        memcpy(&vs[it.i - 1], &it.vbits, 8);
-    }
-    if (bitr_overrun(&it.r))
+    if (xor_run(&it, it.n - 1, ts + 1, vs + 1))
         return HERON_EIO;
-    return (int)n;
+    return (int)it.n;
 }

@@ -32,6 +32,7 @@ struct tsdb_iterator {
     const int64_t *ts;
     const double *vs;
     int n, i;
+    int fast;       /* next() needs no checks while i + 1 < fast (it_set_fast) */
     int err;
     int64_t *mts;   /* merged samples (overlapping chunks), malloc'd */
     double *mvs;
@@ -99,8 +100,25 @@ static void it_reset(tsdb_iterator *it, const qseries *s, int64_t mint,
     it->maxt = maxt;
     it->ts = it->tbuf;
     it->vs = it->vbuf;
-    it->n = it->i = 0;
+    it->n = it->i = it->fast = 0;
     it->err = 0;
+}
+
+/* Marks how far next() may step through the buffer without looking:
+ * samples up to maxt, and none at all when tombstones could hide some. */
+static void it_set_fast(tsdb_iterator *it)
+{
+    int a = 0, b = it->nt ? 0 : it->n;
+    if (b && it->ts[b - 1] > it->maxt) {
+        while (a < b) {
+            int m = (a + b) / 2;
+            if (it->ts[m] <= it->maxt)
+                a = m + 1;
+            else
+                b = m;
+        }
+    }
+    it->fast = b;
 }
 
 /* Decodes chunk c into the iterator's buffers (loading it first when the
@@ -170,7 +188,10 @@ static int it_merge(tsdb_iterator *it)
     it->vs = it->mvs;
     it->n = (int)w;
     it->i = -1;
+    while (it->i + 1 < it->n && it->ts[it->i + 1] < it->mint)
+        it->i++; /* next()'s fast path must not see these */
     it->ci = it->nc;
+    it_set_fast(it);
     return 0;
 }
 
@@ -210,6 +231,7 @@ static int it_load(tsdb_iterator *it, int64_t from)
                 b = m;
         }
         it->i = a - 1;
+        it_set_fast(it);
         if (a < k)
             return 1;
     }
@@ -233,7 +255,7 @@ static int it_advance(tsdb_iterator *it, int64_t from)
             if (t < from || t < it->mint)
                 continue;
             if (t > it->maxt) {
-                it->n = it->i = 0;
+                it->n = it->i = it->fast = 0;
                 it->ci = it->nc;
                 return 0;
             }
@@ -242,10 +264,12 @@ static int it_advance(tsdb_iterator *it, int64_t from)
             return 1;
         }
         int rc = it_load(it, from);
-        if (rc < 0)
+        if (rc < 0) {
+            it->fast = 0;
             return it->err = rc;
+        }
         if (rc == 0) {
-            it->n = it->i = 0;
+            it->n = it->i = it->fast = 0;
             return 0;
         }
     }
@@ -253,6 +277,10 @@ static int it_advance(tsdb_iterator *it, int64_t from)
 
 int tsdb_iterator_next(tsdb_iterator *it)
 {
+    if (it->i + 1 < it->fast) {
+        it->i++;
+        return 1;
+    }
     return it_advance(it, INT64_MIN);
 }
 
@@ -281,9 +309,7 @@ int tsdb_iterator_next_batch(tsdb_iterator *it, const int64_t **ts,
     int rc = it_advance(it, INT64_MIN);
     if (rc != 1)
         return rc;
-    int end = it->i + 1;
-    if (!it->nt && it->ts[it->n - 1] <= it->maxt)
-        end = it->n; /* the rest of the chunk, no checks needed */
+    int end = it->i + 1 > it->fast ? it->i + 1 : it->fast;
     while (end < it->n && it->ts[end] <= it->maxt &&
            !(it->nt && deleted(it, it->ts[end])))
         end++;

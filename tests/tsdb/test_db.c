@@ -123,6 +123,32 @@ static void test_append_query(void **state)
     free(dir);
 }
 
+/* Samples in [mint, maxt] of the series selected by m, read one at a time
+ * with next(), checking their order and range. */
+static size_t count_one_by_one(tsdb_db *db, tsdb_matcher *m, int64_t mint,
+                               int64_t maxt)
+{
+    tsdb_querier *q;
+    tsdb_series_set *set;
+    assert_int_equal(tsdb_querier_new(db, mint, maxt, &q, NULL), 0);
+    assert_int_equal(tsdb_querier_select(q, (const tsdb_matcher *const *)&m, 1,
+                                         &set, NULL), 0);
+    size_t n = 0;
+    while (tsdb_series_set_next(set) == 1) {
+        tsdb_iterator *it = tsdb_series_set_iterator(set);
+        int64_t t, prev = INT64_MIN;
+        while (tsdb_iterator_next(it) == 1) {
+            tsdb_iterator_at(it, &t, NULL);
+            assert_true(t > prev && t >= mint && t <= maxt);
+            prev = t;
+            n++;
+        }
+    }
+    tsdb_series_set_free(set);
+    tsdb_querier_free(q);
+    return n;
+}
+
 static void test_out_of_order_and_duplicates(void **state)
 {
     (void)state;
@@ -215,6 +241,12 @@ static void test_out_of_order_and_duplicates(void **state)
                               INT64_MAX, &series, &samples, &sum), 0);
     assert_int_equal(samples, 170);
     assert_true(sum == 4950 - 50 + 20000);
+    /* Part of the range, where the merged samples start below mint and end
+     * above maxt: 51 in time, 20 + 20 late ones. */
+    assert_int_equal(tu_count(db, (const tsdb_matcher *const *)&m, 1, 120000,
+                              170000, &series, &samples, NULL), 0);
+    assert_int_equal(samples, 91);
+    assert_int_equal(count_one_by_one(db, m, 120000, 170000), 91);
     assert_int_equal(tsdb_flush_head(db, NULL), 0);
     assert_int_equal(tsdb_compact(db, NULL), 0);
     tsdb_get_stats(db, &st2);
