@@ -66,15 +66,16 @@ static uint64_t get_varint_bits(bitr *r, int *bad)
 }
 
 /* Reads n zig-zag fields of w bits (1..64) from f and prefix-sums them
- * into out: once (*acc += z), or twice for deltas-of-delta (*d += z,
- * *acc += *d). One loop per stretch that needs no bounds check (see
- * bitf), so the tail of the chunk costs one copy; wide (w > 57) and twice
- * are constants at each call, which keeps the loop body minimal. -1 when
- * the data runs out. */
+ * into out (or, converted, into dout when out is NULL): once (*acc += z),
+ * or twice for deltas-of-delta (*d += z, *acc += *d). One loop per
+ * stretch that needs no bounds check (see bitf), so the tail of the chunk
+ * costs one copy; wide (w > 57), twice and the output are constants at
+ * each call, which keeps the loop body minimal. -1 when the data runs
+ * out. */
 static inline __attribute__((always_inline)) int
 sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
            size_t n, int wide, int twice, uint64_t *acc, uint64_t *d,
-           uint64_t *out)
+           uint64_t *out, double *dout)
 {
     uint64_t x = *acc, dx = *d;
     unsigned sh = 64 - w;
@@ -94,7 +95,10 @@ sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
             } else {
                 x += unzz(z);
             }
-            out[i] = x;
+            if (out)
+                out[i] = x;
+            else
+                dout[i] = (double)(int64_t)x;
         }
         f->pos = pos;
     }
@@ -104,22 +108,26 @@ sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
 }
 
 /* sum_fields for any width: w = 0 means every field is 0. */
-static int sum_any(bitf *f, const uint8_t *b, size_t len, uint8_t *tail,
-                   unsigned w, size_t n, int twice, uint64_t *acc, uint64_t *d,
-                   uint64_t *out)
+static inline __attribute__((always_inline)) int
+sum_any(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
+        size_t n, int twice, uint64_t *acc, uint64_t *d, uint64_t *out,
+        double *dout)
 {
     if (w == 0) {
         for (size_t i = 0; i < n; i++) {
             *acc += twice ? *d : 0;
-            out[i] = *acc;
+            if (out)
+                out[i] = *acc;
+            else
+                dout[i] = (double)(int64_t)*acc;
         }
         return 0;
     }
     if (twice)
-        return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 1, acc, d, out)
-                      : sum_fields(f, b, len, tail, w, n, 0, 1, acc, d, out);
-    return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 0, acc, d, out)
-                  : sum_fields(f, b, len, tail, w, n, 0, 0, acc, d, out);
+        return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 1, acc, d, out, dout)
+                      : sum_fields(f, b, len, tail, w, n, 0, 1, acc, d, out, dout);
+    return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 0, acc, d, out, dout)
+                  : sum_fields(f, b, len, tail, w, n, 0, 0, acc, d, out, dout);
 }
 
 size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
@@ -207,7 +215,8 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     }
     if (n > 2) {
         bitf_init(&f, b, len, r.pos);
-        if (sum_any(&f, b, len, tail, wt, n - 2, 1, &t, &d, (uint64_t *)ts + 2))
+        if (sum_any(&f, b, len, tail, wt, n - 2, 1, &t, &d, (uint64_t *)ts + 2,
+                    NULL))
             return HERON_EIO;
         r.pos = f.base + f.pos;
     }
@@ -218,17 +227,15 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     if (bad || e > MAX_E || wv > 64 || bitr_overrun(&r) ||
         r.pos + (n - 1) * wv > len * 8)
         return HERON_EIO;
-    /* Values as integers first (prefix sums), then scaled. */
-    uint64_t xs[CHUNK_MAX_SAMPLES];
+    /* Values as integers (prefix sums, converted on the way), then scaled
+     * in a loop of their own, where the divisions pipeline (and vectorise). */
     uint64_t dv = 0;
-    xs[0] = x;
+    vs[0] = (double)(int64_t)x;
     bitf_init(&f, b, len, r.pos);
-    if (sum_any(&f, b, len, tail, wv, n - 1, use_dd, &x, &dv, xs + 1))
+    int rc = use_dd ? sum_any(&f, b, len, tail, wv, n - 1, 1, &x, &dv, NULL, vs + 1)
+                    : sum_any(&f, b, len, tail, wv, n - 1, 0, &x, &dv, NULL, vs + 1);
+    if (rc)
         return HERON_EIO;
-    /* Separate loops: conversions, then divisions, which pipeline (and
-     * vectorise) once no branch sits between them. */
-    for (size_t i = 0; i < n; i++)
-        vs[i] = (double)(int64_t)xs[i];
     if (e) {
         double p = pow10s[e];
         for (size_t i = 0; i < n; i++)
