@@ -5,7 +5,11 @@
  * unit` line per figure; peers' numbers are printed as reference lines
  * (measured earlier through their own ingestion paths, not in this run).
  *
- *   bench_tsdb [--series N] [--hours H] [--threads T] [--dir D] [--keep 1]
+ *   bench_tsdb [--series N] [--hours H] [--threads T] [--reads R] [--dir D]
+ *              [--keep 1]
+ *
+ * --reads repeats each select+decode pass R times (the figures are over
+ * all of them), for steadier numbers on a shared machine.
  *
  * Data: scrape targets of 100 series each at a 15 s interval (a quarter of
  * timestamps jitter by a few ms): 50% counters with integer increments,
@@ -184,7 +188,7 @@ static void *ingest(void *arg)
 
 /* Iterates every sample of the store (sample by sample, or in batches);
  * returns samples read. */
-static uint64_t read_all(tsdb_db *db, int batch, double *sum)
+static uint64_t read_once(tsdb_db *db, int batch, double *sum)
 {
     tsdb_querier *q;
     tsdb_series_set *set;
@@ -222,6 +226,15 @@ static uint64_t read_all(tsdb_db *db, int batch, double *sum)
     return n;
 }
 
+/* read_once `reads` times; returns the samples of all passes. */
+static uint64_t read_all(tsdb_db *db, int batch, int reads, double *sum)
+{
+    uint64_t n = 0;
+    for (int r = 0; r < reads; r++)
+        n += read_once(db, batch, sum);
+    return n;
+}
+
 /* Raw decode of realistic chunks, one core. */
 static void bench_codec(void)
 {
@@ -250,7 +263,7 @@ static void bench_codec(void)
     double vs[CHUNK_MAX_SAMPLES];
     double acc = 0;
     uint64_t n = 0;
-    double t0 = now();
+    double t0 = now(), c0 = cpu();
     for (int r = 0; r < 25; r++)
         for (int c = 0; c < NC; c++) {
             int k = chunk_decode(bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
@@ -258,8 +271,9 @@ static void bench_codec(void)
                 acc += vs[j] + (double)ts[j];
             n += (uint64_t)k;
         }
-    double dt = now() - t0;
+    double dt = now() - t0, dc = cpu() - c0;
     printf("tsdb_chunk_xor_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
+    printf("tsdb_chunk_xor_decode_samples_per_cpu_second %.0f samples/s\n", (double)n / dc);
     printf("tsdb_chunk_xor_bytes_per_sample %.3f bytes\n",
            (double)bytes / (NC * (double)CHUNK_MAX_SAMPLES));
     /* The same samples in the block encoding (integer where exact). */
@@ -279,6 +293,7 @@ static void bench_codec(void)
     }
     n = 0;
     t0 = now();
+    c0 = cpu();
     for (int r = 0; r < 25; r++)
         for (int c = 0; c < NC; c++) {
             int k = chunk_decode_enc(encs[c], bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
@@ -287,7 +302,9 @@ static void bench_codec(void)
             n += (uint64_t)k;
         }
     dt = now() - t0;
+    dc = cpu() - c0;
     printf("tsdb_chunk_block_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
+    printf("tsdb_chunk_block_decode_samples_per_cpu_second %.0f samples/s\n", (double)n / dc);
     printf("tsdb_chunk_block_bytes_per_sample %.3f bytes\n",
            (double)ibytes / (NC * (double)CHUNK_MAX_SAMPLES));
     if (acc == 42)
@@ -299,7 +316,7 @@ static void bench_codec(void)
 
 int main(int argc, char **argv)
 {
-    int series = 200000, threads = 1;
+    int series = 200000, threads = 1, reads = 1;
     double hours = 2;
     const char *dir = "/tmp/heron-bench-tsdb";
     int keep = 0;
@@ -312,6 +329,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--dir"))
             dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--reads"))
+            reads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--keep"))
             keep = atoi(argv[i + 1]);
     }
@@ -320,6 +339,8 @@ int main(int argc, char **argv)
     int steps = (int)(hours * 3600000 / STEP);
     if (threads < 1 || threads > targets)
         threads = 1;
+    if (reads < 1)
+        reads = 1;
 
     bench_codec();
 
@@ -375,7 +396,7 @@ int main(int argc, char **argv)
 
     double sum;
     double r0 = now(), rc0 = cpu();
-    uint64_t got = read_all(db, 1, &sum);
+    uint64_t got = read_all(db, 1, reads, &sum);
     double rd = now() - r0, rcpu = cpu() - rc0;
     printf("tsdb_head_select_decode_samples_per_second %.0f samples/s\n", (double)got / rd);
     printf("tsdb_head_select_decode_samples_per_cpu_second %.0f samples/s\n",
@@ -391,7 +412,7 @@ int main(int argc, char **argv)
     for (int batch = 1; batch >= 0; batch--) {
         r0 = now();
         rc0 = cpu();
-        uint64_t got2 = read_all(db, batch, &sum);
+        uint64_t got2 = read_all(db, batch, reads, &sum);
         rd = now() - r0;
         rcpu = cpu() - rc0;
         if (got2 != got)
