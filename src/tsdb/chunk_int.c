@@ -65,16 +65,34 @@ static uint64_t get_varint_bits(bitr *r, int *bad)
     return 0;
 }
 
+/* Adds field z to the sums and stores the result as out[i] (or,
+ * converted, dout[i] when out is NULL). */
+static inline __attribute__((always_inline)) void
+sum_one(uint64_t z, int twice, uint64_t *x, uint64_t *dx, uint64_t *out,
+        double *dout, size_t i)
+{
+    if (twice) {
+        *dx += unzz(z);
+        *x += *dx;
+    } else {
+        *x += unzz(z);
+    }
+    if (out)
+        out[i] = *x;
+    else
+        dout[i] = (double)(int64_t)*x;
+}
+
 /* Reads n zig-zag fields of w bits (1..64) from f and prefix-sums them
- * into out (or, converted, into dout when out is NULL): once (*acc += z),
- * or twice for deltas-of-delta (*d += z, *acc += *d). One loop per
- * stretch that needs no bounds check (see bitf), so the tail of the chunk
- * costs one copy; wide (w > 57), twice and the output are constants at
- * each call, which keeps the loop body minimal. -1 when the data runs
- * out. */
+ * into out (or dout): once (*acc += z), or twice for deltas-of-delta
+ * (*d += z, *acc += *d). One loop per stretch that needs no bounds check
+ * (see bitf), so the tail of the chunk costs one copy. Narrow fields come
+ * `per` (1, 2 or 4, with per * w <= 57) to a 64-bit load. per, twice and
+ * the output are constants at each call, which keeps the loop bodies
+ * minimal. -1 when the data runs out. */
 static inline __attribute__((always_inline)) int
 sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
-           size_t n, int wide, int twice, uint64_t *acc, uint64_t *d,
+           size_t n, unsigned per, int twice, uint64_t *acc, uint64_t *d,
            uint64_t *out, double *dout)
 {
     uint64_t x = *acc, dx = *d;
@@ -86,19 +104,15 @@ sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
         size_t end = n - i < k ? n : i + k;
         const uint8_t *p = f->p;
         size_t pos = f->pos;
+        for (; per > 1 && i + per <= end; i += per) {
+            uint64_t word = bitf_peek57(p, pos);
+            pos += per * w;
+            for (unsigned j = 0; j < per; j++)
+                sum_one((word << (j * w)) >> sh, twice, &x, &dx, out, dout, i + j);
+        }
         for (; i < end; i++) {
-            uint64_t z = (wide ? bitf_peek64(p, pos) : bitf_peek57(p, pos)) >> sh;
+            sum_one(bitf_peek64(p, pos) >> sh, twice, &x, &dx, out, dout, i);
             pos += w;
-            if (twice) {
-                dx += unzz(z);
-                x += dx;
-            } else {
-                x += unzz(z);
-            }
-            if (out)
-                out[i] = x;
-            else
-                dout[i] = (double)(int64_t)x;
         }
         f->pos = pos;
     }
@@ -114,20 +128,17 @@ sum_any(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
         double *dout)
 {
     if (w == 0) {
-        for (size_t i = 0; i < n; i++) {
-            *acc += twice ? *d : 0;
-            if (out)
-                out[i] = *acc;
-            else
-                dout[i] = (double)(int64_t)*acc;
-        }
+        for (size_t i = 0; i < n; i++)
+            sum_one(0, twice, acc, d, out, dout, i);
         return 0;
     }
     if (twice)
-        return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 1, acc, d, out, dout)
-                      : sum_fields(f, b, len, tail, w, n, 0, 1, acc, d, out, dout);
-    return w > 57 ? sum_fields(f, b, len, tail, w, n, 1, 0, acc, d, out, dout)
-                  : sum_fields(f, b, len, tail, w, n, 0, 0, acc, d, out, dout);
+        return w <= 14   ? sum_fields(f, b, len, tail, w, n, 4, 1, acc, d, out, dout)
+               : w <= 28 ? sum_fields(f, b, len, tail, w, n, 2, 1, acc, d, out, dout)
+                         : sum_fields(f, b, len, tail, w, n, 1, 1, acc, d, out, dout);
+    return w <= 14   ? sum_fields(f, b, len, tail, w, n, 4, 0, acc, d, out, dout)
+           : w <= 28 ? sum_fields(f, b, len, tail, w, n, 2, 0, acc, d, out, dout)
+                     : sum_fields(f, b, len, tail, w, n, 1, 0, acc, d, out, dout);
 }
 
 size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
