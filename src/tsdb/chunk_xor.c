@@ -126,11 +126,12 @@ static inline uint64_t sext(uint64_t x, unsigned n)
     return (uint64_t)((int64_t)(x << (64 - n)) >> (64 - n));
 }
 
-/* Decodes the next count samples after it's current one into ts/vs with
- * the state in locals: an inner loop over the chunk's own bytes while a
- * sample (at most 145 bits) cannot reach past them, then the same loop
- * over a zero-padded copy of the rest. Damage (a window reused before one was set, a window wider
- * than 64 bits, running past the end) gives HERON_EIO at the end. */
+/* Decodes the count samples after it's current one into ts/vs with the
+ * state in locals: an inner loop over the chunk's own bytes while a sample
+ * (at most 145 bits, read as whole words) cannot reach past them, then the
+ * same loop over a zero-padded copy of the rest (bitf). Damage (a window
+ * reused before one was set, a window wider than 64 bits, running past the
+ * end) gives HERON_EIO at the end. */
 static inline __attribute__((always_inline)) int
 xor_run(chunk_it *it, uint32_t count, int64_t *ts, double *vs)
 {
