@@ -556,10 +556,14 @@ static int parse_type_word(scrape_parser *p, const char *w, size_t n)
     return HERON_EINVAL;
 }
 
-static int starts_kw(const char *s, const char *kw)
+/* Does the line [s, le) start with kw and then a space (or, in text
+ * format, a tab)? le is the line's '\n', so s[n] is readable once the
+ * length check passes, whatever bytes the line holds. */
+static int starts_kw(const char *s, const char *le, const char *kw, int text)
 {
     size_t n = strlen(kw);
-    return strncmp(s, kw, n) == 0 && (s[n] == ' ' || s[n] == '\t');
+    return (size_t)(le - s) > n && memcmp(s, kw, n) == 0 &&
+           (s[n] == ' ' || (text && s[n] == '\t'));
 }
 
 /* A `#` line: HELP, TYPE, UNIT (OpenMetrics), EOF (OpenMetrics) or, in
@@ -573,9 +577,9 @@ static int parse_comment(scrape_parser *p, const char *s, const char *le,
     int entry;
     if (text) {
         s = skip_ws(s);
-        if (starts_kw(s, "HELP"))
+        if (starts_kw(s, le, "HELP", 1))
             entry = SCRAPE_ENTRY_HELP;
-        else if (starts_kw(s, "TYPE"))
+        else if (starts_kw(s, le, "TYPE", 1))
             entry = SCRAPE_ENTRY_TYPE;
         else
             return 0;
@@ -584,11 +588,11 @@ static int parse_comment(scrape_parser *p, const char *s, const char *le,
         if (*s != ' ')
             return perr(p, err, "expected HELP, TYPE, UNIT or EOF after '#'", start);
         s++;
-        if (strncmp(s, "HELP ", 5) == 0)
+        if (starts_kw(s, le, "HELP", 0))
             entry = SCRAPE_ENTRY_HELP;
-        else if (strncmp(s, "TYPE ", 5) == 0)
+        else if (starts_kw(s, le, "TYPE", 0))
             entry = SCRAPE_ENTRY_TYPE;
-        else if (strncmp(s, "UNIT ", 5) == 0)
+        else if (starts_kw(s, le, "UNIT", 0))
             entry = SCRAPE_ENTRY_UNIT;
         else
             return perr(p, err, "expected HELP, TYPE, UNIT or EOF after '#'", start);

@@ -12,6 +12,7 @@ fail() { echo "FAIL: $*"; [ -f "$tmp/log" ] && cat "$tmp/log"; exit 1; }
 
 # Starts the server on a free port; sets pid and base.
 start() {
+  : > "$tmp/log" # exists before the background server opens it
   "$heron" server --web.listen-address=127.0.0.1:0 --storage.tsdb.path="$tmp/data" "$@" 2> "$tmp/log" &
   pid=$!
   for _ in $(seq 100); do
