@@ -13,7 +13,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler
   # tests: unit framework and the real peers that golden tests compare against
   libcmocka-dev python3 python3-prometheus-client prometheus
-  prometheus-node-exporter curl
+  prometheus-node-exporter curl victoria-metrics
   # fuzzing (libFuzzer with ASan for the PromQL parser)
   clang libclang-rt-14-dev
 )

@@ -80,36 +80,46 @@ static size_t collect(char *p, size_t s, size_t n, void *u)
     return s * n;
 }
 
-int rw_batch_send(rw_batch *b, const char *url)
+int rw_post(CURL *c, const char *url, const char *body, size_t len)
 {
-    char *body;
-    size_t len;
+    CURL *own = c ? NULL : curl_easy_init();
+    if (!c)
+        c = own;
     long code = 0;
     buf answer;
     buf_init(&answer, 1 << 16);
-    if (rw_batch_compress(b, &body, &len) == 0) {
-        CURL *c = curl_easy_init();
-        struct curl_slist *h = NULL;
-        h = curl_slist_append(h, "Content-Type: application/x-protobuf");
-        h = curl_slist_append(h, "Content-Encoding: snappy");
-        h = curl_slist_append(h, "X-Prometheus-Remote-Write-Version: 0.1.0");
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-        if (curl_easy_perform(c) == CURLE_OK)
-            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-    }
+    struct curl_slist *h = NULL;
+    h = curl_slist_append(h, "Content-Type: application/x-protobuf");
+    h = curl_slist_append(h, "Content-Encoding: snappy");
+    h = curl_slist_append(h, "X-Prometheus-Remote-Write-Version: 0.1.0");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(h);
+    if (own)
+        curl_easy_cleanup(own);
     if (code >= 400 && answer.len) /* say why, for whoever reads the log */
         fprintf(stderr, "remote_write to %s: HTTP %ld: %.*s", url, code, (int)answer.len,
                 answer.data);
     buf_free(&answer);
+    return (int)code;
+}
+
+int rw_batch_send(rw_batch *b, const char *url)
+{
+    char *body;
+    size_t len;
+    int code = 0;
+    if (rw_batch_compress(b, &body, &len) == 0)
+        code = rw_post(NULL, url, body, len);
     free(body);
     buf_reset(&b->pb);
-    return (int)code;
+    return code;
 }

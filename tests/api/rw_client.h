@@ -7,6 +7,7 @@
 #ifndef HERON_TESTS_RW_CLIENT_H
 #define HERON_TESTS_RW_CLIENT_H
 
+#include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,9 @@ int rw_batch_compress(const rw_batch *b, char **out, size_t *len);
 /* POSTs the batch to url; returns the HTTP status (0 on transport error)
  * and resets the batch. */
 int rw_batch_send(rw_batch *b, const char *url);
+/* POSTs an already compressed body to url with the remote_write headers on
+ * the handle c (kept alive between calls; NULL: a handle of its own for this
+ * call). Returns the HTTP status, 0 on a transport error. */
+int rw_post(CURL *c, const char *url, const char *body, size_t len);
 
 #endif
