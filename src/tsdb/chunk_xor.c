@@ -171,18 +171,22 @@ xor_run(chunk_it *it, uint32_t count, int64_t *ts, double *vs)
 
             x = bitf_peek57(p, pos);
             if (x >> 63) {
+                unsigned hdr = 2;
                 if ((x >> 62) & 1) { /* '11': a new window */
                     unsigned lead = (unsigned)(x >> 57) & 31;
                     sig = (((unsigned)(x >> 51) - 1) & 63) + 1; /* 0: 64 */
                     bad |= lead + sig > 64;
                     trail = (64 - lead - sig) & 63;
-                    pos += 13;
+                    hdr = 13;
                 } else {
                     bad |= trail >> 6; /* no window yet (0xff) */
                     trail &= 63;
-                    pos += 2;
                 }
-                uint64_t bits = sig <= 57 ? bitf_peek57(p, pos) : bitf_peek64(p, pos);
+                /* The bits usually lie in the word at hand (57 exact). */
+                pos += hdr;
+                uint64_t bits = sig + hdr <= 57 ? x << hdr
+                                : sig <= 57     ? bitf_peek57(p, pos)
+                                                : bitf_peek64(p, pos);
                 vbits ^= (bits >> (64 - sig)) << trail;
                 pos += sig;
             } else {
