@@ -86,6 +86,26 @@ static inline int bitr_overrun(const bitr *r)
     return r->pos > r->nbytes * 8;
 }
 
+/* Reads a LEB128 varint stored as whole bytes in the bit stream (at most
+ * 10); sets *bad when it does not end. Up to 7 bytes come from one peek. */
+static inline uint64_t bitr_varint(bitr *r, int *bad)
+{
+    uint64_t z = 0;
+    for (unsigned shift = 0; shift < 70;) {
+        uint64_t x = bitr_peek(r);
+        for (int k = 0; k < 7 && shift < 70; k++, shift += 7) {
+            uint64_t byte = x >> 56;
+            x <<= 8;
+            r->pos += 8;
+            z |= (byte & 0x7f) << shift;
+            if (!(byte & 0x80))
+                return z;
+        }
+    }
+    *bad = 1;
+    return 0;
+}
+
 /* ---- unchecked reads for decoders' inner loops ----------------------------
  *
  * bitf reads whole words with no bounds check per read. While pos < lim,

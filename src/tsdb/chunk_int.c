@@ -52,19 +52,6 @@ static void put_varint_bits(bitw *w, uint64_t z)
     bitw_put(w, z, 8);
 }
 
-static uint64_t get_varint_bits(bitr *r, int *bad)
-{
-    uint64_t z = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        uint64_t byte = bitr_get(r, 8);
-        z |= (byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            return z;
-    }
-    *bad = 1;
-    return 0;
-}
-
 /* Adds field z to the sums and stores the result as out[i] (or,
  * converted, dout[i] when out is NULL). */
 static inline __attribute__((always_inline)) void
@@ -211,8 +198,8 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     if (n > max || n > CHUNK_MAX_SAMPLES)
         return HERON_EIO;
     int bad = 0;
-    uint64_t t = unzz(get_varint_bits(&r, &bad));
-    uint64_t d = unzz(get_varint_bits(&r, &bad));
+    uint64_t t = unzz(bitr_varint(&r, &bad));
+    uint64_t d = unzz(bitr_varint(&r, &bad));
     unsigned wt = (unsigned)bitr_get(&r, 7);
     if (bad || wt > 64 || bitr_overrun(&r) ||
         r.pos + (n > 2 ? n - 2 : 0) * wt > len * 8)
@@ -232,7 +219,7 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
         r.pos = f.base + f.pos;
     }
     unsigned e = (unsigned)bitr_get(&r, 4);
-    uint64_t x = unzz(get_varint_bits(&r, &bad));
+    uint64_t x = unzz(bitr_varint(&r, &bad));
     int use_dd = (int)bitr_get(&r, 1);
     unsigned wv = (unsigned)bitr_get(&r, 7);
     if (bad || e > MAX_E || wv > 64 || bitr_overrun(&r) ||

@@ -107,18 +107,11 @@ void chunk_it_init(chunk_it *it, const uint8_t *b, size_t len)
 
 static int read_first(chunk_it *it)
 {
-    uint64_t z = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        if (shift > 63)
-            return HERON_EIO;
-        uint64_t byte = bitr_get(&it->r, 8);
-        z |= (byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            break;
-    }
+    int bad = 0;
+    uint64_t z = bitr_varint(&it->r, &bad);
     it->t = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
     it->vbits = bitr_get64(&it->r);
-    return bitr_overrun(&it->r) ? HERON_EIO : 0;
+    return bad || bitr_overrun(&it->r) ? HERON_EIO : 0;
 }
 
 static inline uint64_t sext(uint64_t x, unsigned n)
