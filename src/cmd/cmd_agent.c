@@ -230,7 +230,7 @@ int cmd_agent(int argc, char **argv)
         rc = err.code == HERON_EINVAL ? 2 : 1;
         goto out_reg;
     }
-    if (httpd_start(listen, 0, agent_handle, &a, &http, &err) != 0) {
+    if (httpd_start(listen, 0, 2, agent_handle, &a, &http, &err) != 0) {
         hlog(HLOG_ERROR, "agent", "cannot listen", "address", listen, "err", err.msg, NULL);
         goto out_reg;
     }

@@ -233,8 +233,8 @@ static int resolve(const char *address, struct addrinfo **res, heron_err *err)
     return 0;
 }
 
-int httpd_start(const char *address, size_t max_body, httpd_handler_fn fn,
-                void *arg, httpd **out, heron_err *err)
+int httpd_start(const char *address, size_t max_body, unsigned pool_threads,
+                httpd_handler_fn fn, void *arg, httpd **out, heron_err *err)
 {
     struct addrinfo *ai;
     int rc = resolve(address, &ai, err);
@@ -248,14 +248,18 @@ int httpd_start(const char *address, size_t max_body, httpd_handler_fn fn,
     h->fn = fn;
     h->arg = arg;
     h->max_body = max_body;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+    flags |= pool_threads ? MHD_USE_EPOLL : MHD_USE_THREAD_PER_CONNECTION;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* MHD takes a pool size of 0 or 1 as "no pool" */
     h->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_THREAD_POOL_SIZE, pool_threads > 1 ? pool_threads : 0u,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->daemon) {
         free(h);

@@ -5,8 +5,8 @@
  * One handler function sees every request after its body has been read in
  * full (bodies beyond max_body get 413 without reaching the handler). The
  * handler fills an httpd_response; the server adds gzip when the handler
- * allows it and the client asks for it. Each connection runs on its own
- * thread, so the handler must be thread-safe. httpd_stop waits for running
+ * allows it and the client asks for it. Handlers run on several threads at
+ * once (see httpd_start), so they must be thread-safe. httpd_stop waits for running
  * handlers and frees the server.
  */
 #ifndef HERON_CORE_HTTPD_H
@@ -54,9 +54,12 @@ void httpd_add_header(httpd_response *resp, const char *name, const char *value)
 /* Sets status and a plain-text body in one call. */
 void httpd_reply_text(httpd_response *resp, int status, const char *text);
 
-/* address: "host:port", "[v6]:port" or ":port"; port 0 picks a free port. */
-int httpd_start(const char *address, size_t max_body, httpd_handler_fn fn,
-                void *arg, httpd **out, heron_err *err);
+/* address: "host:port", "[v6]:port" or ":port"; port 0 picks a free port.
+ * pool_threads 0 gives each connection its own thread (handlers may block,
+ * e.g. long queries); N > 0 serves all connections from N epoll threads,
+ * cheaper per connection, for servers whose handlers are short (/metrics). */
+int httpd_start(const char *address, size_t max_body, unsigned pool_threads,
+                httpd_handler_fn fn, void *arg, httpd **out, heron_err *err);
 int httpd_port(const httpd *h);
 void httpd_stop(httpd *h);
 

@@ -134,7 +134,7 @@ int http_server_start(const http_server_opts *o, http_server **out, heron_err *e
     for (const http_route *r = o->routes; rc == 0 && r && r->path; r++)
         rc = add_route(s, r->path, r->fn, r->arg, err);
     if (rc == 0)
-        rc = httpd_start(o->listen_address, 64 << 20, dispatch, s, &s->httpd, err);
+        rc = httpd_start(o->listen_address, 64 << 20, 0, dispatch, s, &s->httpd, err);
     if (rc) {
         heron_family_unregister(s->requests, NULL);
         heron_family_unregister(s->durations, NULL);

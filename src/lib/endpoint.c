@@ -34,7 +34,7 @@ int heron_endpoint_start(heron_registry *reg, const char *address,
     if (!ep)
         return err_set(err, HERON_ENOMEM, "out of memory");
     ep->registry = reg ? reg : heron_default_registry();
-    int rc = httpd_start(address ? address : "127.0.0.1:8000", 64 * 1024,
+    int rc = httpd_start(address ? address : "127.0.0.1:8000", 64 * 1024, 2,
                          endpoint_handle, ep, &ep->server, err);
     if (rc) {
         free(ep);
