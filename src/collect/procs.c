@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "collect/module.h"
+#include "core/procstat.h"
 
 #define PROCS_COMM_MAX 15
 
@@ -28,10 +29,6 @@ typedef struct procs_state {
     size_t name_groups; /* groups[0..name_groups) match by name */
 } procs_state;
 
-typedef struct procs_sample {
-    char comm[64];
-    double user, system, threads, start, vsize, rss;
-} procs_sample;
 
 static void procs_free(void *state)
 {
@@ -72,39 +69,11 @@ oom:
     return HERON_ENOMEM;
 }
 
-/* Reads <procfs>/<pid>/stat: the comm sits in parentheses and may hold
- * blanks and parentheses itself, so fields are counted after the last ')'. */
 static int procs_read_stat(collect_paths *p, int pid, buf *scratch,
-                           procs_sample *out)
+                           procstat *out)
 {
     int rc = collect_read(scratch, p->procfs, "%d/stat", pid);
-    if (rc)
-        return rc;
-    char *open = strchr(scratch->data, '(');
-    char *close = strrchr(scratch->data, ')');
-    if (!open || !close || close < open)
-        return HERON_EINVAL;
-    size_t len = (size_t)(close - open - 1);
-    if (len >= sizeof out->comm)
-        len = sizeof out->comm - 1;
-    memcpy(out->comm, open + 1, len);
-    out->comm[len] = '\0';
-    char *f[22];
-    /* f[0] is field 3 (state); field k is f[k - 3] */
-    if (collect_fields(close + 1, f, 22) < 22)
-        return HERON_EINVAL;
-    double v[22];
-    for (int k = 11; k < 22; k++)
-        if (collect_parse_double(f[k], &v[k]))
-            return HERON_EINVAL;
-    double hz = (double)sysconf(_SC_CLK_TCK);
-    out->user = v[14 - 3] / hz;
-    out->system = v[15 - 3] / hz;
-    out->threads = v[20 - 3];
-    out->start = v[22 - 3] / hz;
-    out->vsize = v[23 - 3];
-    out->rss = v[24 - 3] * (double)sysconf(_SC_PAGESIZE);
-    return 0;
+    return rc ? rc : procstat_parse(scratch->data, out);
 }
 
 static double procs_count_fds(collect_paths *p, int pid)
@@ -112,15 +81,7 @@ static double procs_count_fds(collect_paths *p, int pid)
     char path[4096];
     if (collect_path(path, sizeof path, p->procfs, "%d/fd", pid))
         return -1;
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    double n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
+    return procstat_count_fds(path);
 }
 
 /* 1 when the process matches a name group: comm equals the name (cut to
@@ -140,7 +101,7 @@ static int procs_name_match(collect_paths *p, int pid, const char *comm,
     return strcmp(base ? base + 1 : scratch->data, name) == 0;
 }
 
-static void procs_add(procs_group *g, const procs_sample *ps, double fds,
+static void procs_add(procs_group *g, const procstat *ps, double fds,
                       double btime)
 {
     g->nprocs++;
@@ -227,7 +188,7 @@ static int procs_collect(heron_sink *s, collect_paths *p, void *state,
         g[i].pid = st->groups[i].pid;
     }
     double btime = procs_btime(p, scratch);
-    procs_sample ps;
+    procstat ps;
     for (size_t i = st->name_groups; i < st->count; i++)
         if (procs_read_stat(p, g[i].pid, scratch, &ps) == 0)
             procs_add(&g[i], &ps, procs_count_fds(p, g[i].pid), btime);

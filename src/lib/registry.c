@@ -76,6 +76,16 @@ static int exposes(const char *base, const char *const *suffixes,
     return 0;
 }
 
+/* Links e at the end of the list; the caller holds r->lock. */
+static void append_entry(heron_registry *r, entry *e)
+{
+    if (r->last)
+        r->last->next = e;
+    else
+        r->first = e;
+    r->last = e;
+}
+
 /* Do two families share a sample name? The first shared name goes to out. */
 static int collides(const family *a, const family *b, char *out, size_t cap)
 {
@@ -107,11 +117,7 @@ int registry_add_family(heron_registry *r, family *f, heron_err *err)
                            f->name, clash);
         }
     }
-    if (r->last)
-        r->last->next = e;
-    else
-        r->first = e;
-    r->last = e;
+    append_entry(r, e);
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
@@ -170,11 +176,7 @@ int heron_collector_register(heron_registry *r, const char *name,
             return err_set(err, HERON_EEXIST, "collector \"%s\" is already registered", name);
         }
     }
-    if (r->last)
-        r->last->next = e;
-    else
-        r->first = e;
-    r->last = e;
+    append_entry(r, e);
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
