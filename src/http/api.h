@@ -60,6 +60,11 @@ typedef struct api_params {
 } api_params;
 
 int api_params_read(const httpd_request *req, api_params *p, heron_err *err);
+/* What every parameterised handler does first: reads the parameters and,
+ * when they cannot be read, replies 400 with form_error (NULL: the parse
+ * error itself) and returns non-zero with nothing left to free. */
+int api_params_open(const httpd_request *req, httpd_response *resp,
+                    const char *form_error, api_params *p);
 void api_params_free(api_params *p);
 /* The first value of name, or NULL. */
 const char *api_param(const api_params *p, const char *name);

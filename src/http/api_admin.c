@@ -34,11 +34,8 @@ void api_delete_series(const httpd_request *req, httpd_response *resp, void *arg
         return;
     api_params p;
     heron_err err = {0};
-    if (api_params_read(req, &p, &err)) {
-        api_reply_error(resp, API_ERR_BAD_DATA, "error parsing form values");
-        api_params_free(&p);
+    if (api_params_open(req, resp, "error parsing form values", &p))
         return;
-    }
     const char *sel[API_MAX_DELETE_MATCH];
     size_t nsel = api_param_all(&p, "match[]", sel, API_MAX_DELETE_MATCH);
     const char *s = api_param(&p, "start"), *e = api_param(&p, "end");

@@ -26,11 +26,8 @@ static int listing_read(const httpd_request *req, httpd_response *resp,
     memset(l, 0, sizeof *l);
     if (!api_method_ok(req, resp, get_post))
         return -1;
-    if (api_params_read(req, &l->p, &err)) {
-        api_reply_error(resp, API_ERR_BAD_DATA, "error parsing form values");
-        api_params_free(&l->p);
+    if (api_params_open(req, resp, "error parsing form values", &l->p))
         return -1;
-    }
     const char *sel[API_MAX_MATCH];
     size_t nsel = api_param_all(&l->p, "match[]", sel, API_MAX_MATCH);
     const char *s = api_param(&l->p, "start"), *e = api_param(&l->p, "end");

@@ -126,6 +126,17 @@ int api_params_read(const httpd_request *req, api_params *p, heron_err *err)
     return 0;
 }
 
+int api_params_open(const httpd_request *req, httpd_response *resp,
+                    const char *form_error, api_params *p)
+{
+    heron_err err = {0};
+    if (api_params_read(req, p, &err) == 0)
+        return 0;
+    api_reply_error(resp, API_ERR_BAD_DATA, "%s", form_error ? form_error : err.msg);
+    api_params_free(p);
+    return -1;
+}
+
 void api_params_free(api_params *p)
 {
     for (size_t i = 0; i < p->n; i++) {

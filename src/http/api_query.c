@@ -129,11 +129,8 @@ void api_query(const httpd_request *req, httpd_response *resp, void *arg)
         return;
     api_params p;
     heron_err err = {0};
-    if (api_params_read(req, &p, &err)) {
-        api_reply_error(resp, API_ERR_BAD_DATA, "%s", err.msg);
-        api_params_free(&p);
+    if (api_params_open(req, resp, NULL, &p))
         return;
-    }
     int64_t t = hclock_wall_ns() / 1000000;
     const char *ts = api_param(&p, "time");
     int64_t timeout;
@@ -158,11 +155,8 @@ void api_query_range(const httpd_request *req, httpd_response *resp, void *arg)
         return;
     api_params p;
     heron_err err = {0};
-    if (api_params_read(req, &p, &err)) {
-        api_reply_error(resp, API_ERR_BAD_DATA, "%s", err.msg);
-        api_params_free(&p);
+    if (api_params_open(req, resp, NULL, &p))
         return;
-    }
     const char *s = api_param(&p, "start"), *e = api_param(&p, "end");
     const char *st = api_param(&p, "step");
     int64_t start, end, step, timeout;
@@ -203,11 +197,8 @@ void api_format_query(const httpd_request *req, httpd_response *resp, void *arg)
         return;
     api_params p;
     heron_err err = {0};
-    if (api_params_read(req, &p, &err)) {
-        api_reply_error(resp, API_ERR_BAD_DATA, "%s", err.msg);
-        api_params_free(&p);
+    if (api_params_open(req, resp, NULL, &p))
         return;
-    }
     const char *q = api_param(&p, "query");
     if (!q)
         q = "";
