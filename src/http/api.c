@@ -78,20 +78,6 @@ void api_write_labels(jsonw *w, const tsdb_label *ls, size_t n)
     jsonw_object_end(w);
 }
 
-static tsdb_match_type api_match_type(promql_match_type t)
-{
-    switch (t) {
-    case PROMQL_MATCH_NOT_EQUAL:
-        return TSDB_MATCH_NEQ;
-    case PROMQL_MATCH_REGEX:
-        return TSDB_MATCH_RE;
-    case PROMQL_MATCH_NOT_REGEX:
-        return TSDB_MATCH_NRE;
-    default:
-        return TSDB_MATCH_EQ;
-    }
-}
-
 void api_matchers_free(api_matchers *m)
 {
     for (size_t i = 0; i < m->nsets; i++) {
@@ -143,8 +129,7 @@ int api_matchers_parse(const char *const *sel, size_t n, api_matchers *out,
             out->nsets = i + 1;
             for (size_t j = 0; !rc && j < nm; j++) {
                 const promql_matcher *m = &node->u.vs.matchers[j];
-                rc = tsdb_matcher_new(api_match_type(m->type), m->name,
-                                      m->value, &out->sets[i][j], &err);
+                rc = promql_matcher_compile(m, &out->sets[i][j], &err);
                 if (!rc)
                     out->lens[i] = j + 1;
             }

@@ -92,4 +92,9 @@ int promql_engine_range(promql_engine *e, const char *query, int64_t start,
                         promql_result *out, heron_err *err);
 void promql_result_free(promql_result *r);
 
+/* Compiles a parsed matcher into a storage matcher (the selector's and
+ * match[]'s common step). *out is freed with tsdb_matcher_free. */
+int promql_matcher_compile(const promql_matcher *m, tsdb_matcher **out,
+                           heron_err *err);
+
 #endif

@@ -8,18 +8,14 @@
 
 #include "promql/eval.h"
 
-static tsdb_match_type match_type(promql_match_type t)
+int promql_matcher_compile(const promql_matcher *m, tsdb_matcher **out,
+                           heron_err *err)
 {
-    switch (t) {
-    case PROMQL_MATCH_NOT_EQUAL:
-        return TSDB_MATCH_NEQ;
-    case PROMQL_MATCH_REGEX:
-        return TSDB_MATCH_RE;
-    case PROMQL_MATCH_NOT_REGEX:
-        return TSDB_MATCH_NRE;
-    default:
-        return TSDB_MATCH_EQ;
-    }
+    tsdb_match_type t = m->type == PROMQL_MATCH_NOT_EQUAL ? TSDB_MATCH_NEQ
+                        : m->type == PROMQL_MATCH_REGEX   ? TSDB_MATCH_RE
+                        : m->type == PROMQL_MATCH_NOT_REGEX ? TSDB_MATCH_NRE
+                                                            : TSDB_MATCH_EQ;
+    return tsdb_matcher_new(t, m->name, m->value, out, err);
 }
 
 /* Scratch for one series' samples, grown with malloc, reused per series. */
@@ -143,8 +139,7 @@ static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
     int rc = 0;
     for (size_t i = 0; i < nm && !rc; i++) {
         const promql_matcher *m = &vs->u.vs.matchers[i];
-        if (tsdb_matcher_new(match_type(m->type), m->name, m->value, &ms[i],
-                             &terr))
+        if (promql_matcher_compile(m, &ms[i], &terr))
             rc = ev_fail(c, PROMQL_ERR_BAD_DATA, HERON_EINVAL, "%s", terr.msg);
     }
     if (!rc && (tsdb_querier_new(c->db, mint, hi, &q, &terr) ||
