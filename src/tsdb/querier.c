@@ -437,9 +437,6 @@ static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
         if (merge_equal(s))
             rc = err_set(err, HERON_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; rc == 0 && i < s->n; i++)
-        if (s->v[i].nchunks > 1)
-            qsort(s->v[i].chunks, s->v[i].nchunks, sizeof(qchunk), chunk_cmp);
     if (rc) {
         tsdb_series_set_free(s);
         return rc;
@@ -491,9 +488,17 @@ tsdb_iterator *tsdb_series_set_iterator(tsdb_series_set *s)
     it_reset(it, qs, s->mint, s->maxt);
     if (!qs)
         return it;
+    /* Chunks usually come in time order (one source, or sources that do
+     * not overlap); sort them only when they do not. */
     int overlap = 0;
     int64_t hi = INT64_MIN;
     for (size_t c = 0; c < qs->nchunks; c++) {
+        if (c && chunk_cmp(&qs->chunks[c - 1], &qs->chunks[c]) > 0) {
+            qsort(qs->chunks, qs->nchunks, sizeof(qchunk), chunk_cmp);
+            c = 0;
+            overlap = 0;
+            hi = INT64_MIN;
+        }
         if (c && qs->chunks[c].mint <= hi)
             overlap = 1;
         if (qs->chunks[c].maxt > hi)
