@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         return 1;
     httpd *gen;
     heron_err err = {0};
-    if (httpd_start("127.0.0.1:0", 0, generate, NULL, &gen, &err) != 0) {
+    if (httpd_start("127.0.0.1:0", 0, 0, generate, NULL, &gen, &err) != 0) {
         fprintf(stderr, "bench_scrape_load: %s\n", err.msg);
         return 1;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/promnames.h"
 #include "core/err.h"
 #include "http/api.h"
 
@@ -244,20 +245,6 @@ void api_labels(const httpd_request *req, httpd_response *resp, void *arg)
     list_labels(req, resp, arg, NULL);
 }
 
-static int valid_label_name(const char *s, size_t n)
-{
-    if (!n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                 (i > 0 && c >= '0' && c <= '9');
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
 void api_label_values(const httpd_request *req, httpd_response *resp, void *arg)
 {
     static const char prefix[] = "/api/v1/label/", suffix[] = "/values";
@@ -269,7 +256,7 @@ void api_label_values(const httpd_request *req, httpd_response *resp, void *arg)
     }
     size_t nlen = plen - pre - suf;
     char name[256];
-    if (!valid_label_name(path + pre, nlen) || nlen >= sizeof name) {
+    if (!prom_label_name_valid(path + pre, nlen) || nlen >= sizeof name) {
         api_reply_error(resp, API_ERR_BAD_DATA, "invalid label name: \"%.*s\"",
                         (int)(nlen < 200 ? nlen : 200), path + pre);
         return;

@@ -2,6 +2,7 @@
  * Pass one walks the whole message, validating every length and counting
  * series, labels, samples and string bytes; pass two, which can no longer
  * fail, fills one allocation sized from those counts. */
+#include "core/promnames.h"
 #include "http/remote_write.h"
 
 #include <snappy-c.h>
@@ -167,35 +168,6 @@ static int sample_msg(pb *b, tsdb_sample *out)
     return 0;
 }
 
-static int name_ok(const char *s, int metric)
-{
-    if (!*s)
-        return 0;
-    for (const char *p = s; *p; p++) {
-        char c = *p;
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                 (metric && c == ':') || (p > s && c >= '0' && c <= '9');
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
-static int utf8_ok(const unsigned char *s)
-{
-    while (*s) {
-        int n = *s < 0x80 ? 0 : (*s >> 5) == 6 ? 1 : (*s >> 4) == 14 ? 2
-              : (*s >> 3) == 30 ? 3 : -1;
-        if (n < 0)
-            return 0;
-        s++;
-        for (int i = 0; i < n; i++, s++)
-            if ((*s & 0xc0) != 0x80)
-                return 0;
-    }
-    return 1;
-}
-
 /* Sorts a series' labels by name and flags invalid sets. */
 static void finish_series(rw_series *s)
 {
@@ -211,9 +183,10 @@ static void finish_series(rw_series *s)
     }
     s->invalid = s->nlabels == 0;
     for (size_t i = 0; i < s->nlabels; i++) {
-        if (!name_ok(ls[i].name, 0) || !utf8_ok((const unsigned char *)ls[i].value) ||
+        if (!prom_label_name_valid(ls[i].name, strlen(ls[i].name)) ||
+            !prom_utf8_valid(ls[i].value, strlen(ls[i].value)) ||
             (i && strcmp(ls[i].name, ls[i - 1].name) == 0) ||
-            (strcmp(ls[i].name, "__name__") == 0 && !name_ok(ls[i].value, 1)))
+            (strcmp(ls[i].name, "__name__") == 0 && !prom_metric_name_valid(ls[i].value, strlen(ls[i].value))))
             s->invalid = 1;
     }
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/promnames.h"
 #include "core/err.h"
 #include "core/fmt.h"
 #include "core/hclock.h"
@@ -68,9 +69,9 @@ static int family_create(const heron_opts *o, const kind_ops *ops,
 {
     if (!o || !o->name)
         return err_set(err, HERON_EINVAL, "metric options need a name");
-    if (!names_valid_metric(o->name))
+    if (!prom_metric_name_valid(o->name, strlen(o->name)))
         return err_set(err, HERON_EINVAL, "invalid metric name \"%s\"", o->name);
-    if (o->unit && *o->unit && !names_valid_label(o->unit))
+    if (o->unit && *o->unit && !prom_label_name_valid(o->unit, strlen(o->unit)))
         return err_set(err, HERON_EINVAL, "metric %s: invalid unit \"%s\"", o->name, o->unit);
     size_t nlabels;
     int rc = names_check_labels(o->name, o->labels, ops->reserved_label, &nlabels, err);
@@ -196,7 +197,7 @@ static int prepare_lookup(const family *f, const char *const **values,
                        "metric %s: got %zu label values, want %zu", f->name, n,
                        f->label_count);
     for (size_t i = 0; i < n; i++)
-        if (!names_valid_utf8(v[i]))
+        if (!prom_utf8_valid(v[i], strlen(v[i])))
             return err_set(err, HERON_EINVAL,
                            "metric %s: label %s: value is not valid UTF-8",
                            f->name, f->label_names[i]);
@@ -332,9 +333,9 @@ static int render_exemplar_labels(const family *f, const char *const *labels,
         const char *name = labels[i], *value = labels[i + 1];
         if (!value)
             rc = err_set(err, HERON_EINVAL, "metric %s: exemplar label %s has no value", f->name, name);
-        else if (!names_valid_label(name))
+        else if (!prom_label_name_valid(name, strlen(name)))
             rc = err_set(err, HERON_EINVAL, "metric %s: invalid exemplar label name \"%s\"", f->name, name);
-        else if (!names_valid_utf8(value))
+        else if (!prom_utf8_valid(value, strlen(value)))
             rc = err_set(err, HERON_EINVAL, "metric %s: exemplar label %s is not valid UTF-8", f->name, name);
         if (rc)
             break;

@@ -97,9 +97,6 @@ struct family {
 };
 
 /* ---- names.c: validation and naming rules ---- */
-int names_valid_metric(const char *name);
-int names_valid_label(const char *name);
-int names_valid_utf8(const char *s);
 /* Builds the family name from a base name, unit and type, as the Python
  * client does. Returns malloc'd memory or NULL. */
 char *names_family_name(const char *name, const char *unit, heron_type type);

@@ -1,3 +1,4 @@
+#include "core/promnames.h"
 #include "lib/sink.h"
 
 #include <stdlib.h>
@@ -59,7 +60,7 @@ void heron_sink_family(heron_sink *s, heron_type type, const char *name,
         drop_family(s, name, "collectors cannot emit summaries");
         return;
     }
-    if (!names_valid_metric(name)) {
+    if (!name || !prom_metric_name_valid(name, strlen(name))) {
         drop_family(s, name, "invalid metric name");
         return;
     }
@@ -101,7 +102,7 @@ static int sink_labels(heron_sink *s, const char *const *values)
     for (size_t i = 0; i < n; i++) {
         /* Prometheus refuses a whole scrape over one bad label value, so
          * the one sample is dropped instead. */
-        if (!names_valid_utf8(values[i])) {
+        if (!prom_utf8_valid(values[i], strlen(values[i]))) {
             hlog(HLOG_WARN, "collector", "dropping sample with a label value that is not UTF-8",
                  "metric", s->name, "label", s->label_names[i], NULL);
             return -1;

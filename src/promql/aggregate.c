@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/promnames.h"
 #include "core/fmt.h"
 #include "promql/eval.h"
 
@@ -286,19 +287,6 @@ static int agg_count_values(agg_state *a, size_t i)
     return 0;
 }
 
-static int valid_label_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (const char *p = s; *p; p++) {
-        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                 *p == '_' || (p > s && *p >= '0' && *p <= '9');
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
 int ev_aggregate(ev_ctx *c, const promql_node *n, ev_value *out)
 {
     agg_state a;
@@ -315,7 +303,7 @@ int ev_aggregate(ev_ctx *c, const promql_node *n, ev_value *out)
     a.in = &in;
     a.param = &param;
     promql_aggop op = n->u.agg.op;
-    if (op == PROMQL_AGG_COUNT_VALUES && !valid_label_name(param.str))
+    if (op == PROMQL_AGG_COUNT_VALUES && !prom_label_name_valid(param.str, strlen(param.str)))
         return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EINVAL,
                        "invalid label name \"%s\"", param.str);
     if ((rc = agg_groups(&a)) || (rc = ev_out_init(&a.out, c, a.ngroups)))

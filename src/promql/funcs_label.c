@@ -7,20 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/promnames.h"
 #include "promql/eval.h"
-
-static int valid_label_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (const char *p = s; *p; p++) {
-        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                 *p == '_' || (p > s && *p >= '0' && *p <= '9');
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
 
 static int name_char(char ch)
 {
@@ -111,7 +99,7 @@ static int label_replace(ev_ctx *c, const ev_value *args, ev_value *out)
     int rc = 0;
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     ev_out o;
-    if (!valid_label_name(dst))
+    if (!prom_label_name_valid(dst, strlen(dst)))
         rc = ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EINVAL,
                      "invalid destination label name in label_replace(): %s",
                      dst);
@@ -159,11 +147,11 @@ static int label_join(ev_ctx *c, const promql_node *n, const ev_value *args,
     const char *dst = args[1].str, *sep = args[2].str;
     size_t na = n->u.call.nargs;
     for (size_t i = 3; i < na; i++)
-        if (!valid_label_name(args[i].str))
+        if (!prom_label_name_valid(args[i].str, strlen(args[i].str)))
             return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EINVAL,
                            "invalid source label name in label_join(): %s",
                            args[i].str);
-    if (!valid_label_name(dst))
+    if (!prom_label_name_valid(dst, strlen(dst)))
         return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EINVAL,
                        "invalid destination label name in label_join(): %s",
                        dst);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/promnames.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/units.h"
@@ -361,19 +362,6 @@ static int parse_duration(promql_parser *p, int64_t *ms)
 
 /* ---- selectors ---- */
 
-static int is_label_name(const char *s, size_t n)
-{
-    if (n == 0)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9')))
-            return 0;
-    }
-    return 1;
-}
-
 static int parse_matcher(promql_parser *p, ptr_list *matchers, int series)
 {
     promql_token name = advance(p);
@@ -529,7 +517,7 @@ static int parse_grouping(promql_parser *p, promql_labels *out, int optional)
             advance(p);
             break;
         }
-        if (!is_maybe_label(t.kind) || !is_label_name(p->input + t.pos, t.len))
+        if (!is_maybe_label(t.kind) || !prom_label_name_valid(p->input + t.pos, t.len))
             return unexpected(p, "grouping opts", "label");
         advance(p);
         char *name = promql_arena_strndup(p->arena, p->input + t.pos, t.len);

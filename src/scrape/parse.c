@@ -5,6 +5,7 @@
  * with table-driven loops. A sample line always ends in '\n', which acts as a
  * sentinel: no scanning loop accepts '\n', so none needs a bounds check.
  */
+#include "core/promnames.h"
 #include "scrape/parse.h"
 
 #include <errno.h>
@@ -259,44 +260,6 @@ static int parse_int64(const char *s, size_t n, int64_t *out)
 
 /* ---- strings ---- */
 
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        unsigned min;
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (i + k >= n)
-            return 0;
-        unsigned cp = c & (0x3f >> k);
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 size_t scrape_unescape(const char *raw, size_t n, char *out)
 {
     size_t o = 0;
@@ -392,7 +355,7 @@ static int parse_labels(scrape_parser *p, const char **sp, heron_err *err)
                 s++;
             }
         }
-        if (high && !utf8_valid((const unsigned char *)v, (size_t)(s - v)))
+        if (high && !prom_utf8_valid(v, (size_t)(s - v)))
             return perr(p, err, "invalid UTF-8 in label value", v);
         int rc = push_label(p, err);
         if (rc < 0)
@@ -629,7 +592,7 @@ static int parse_comment(scrape_parser *p, const char *s, const char *le,
         p->text = s;
         p->text_len = (size_t)(le - s);
         p->text_escaped = memchr(s, '\\', p->text_len) != NULL;
-        if (!utf8_valid((const unsigned char *)s, p->text_len))
+        if (!prom_utf8_valid(s, p->text_len))
             return perr(p, err, "invalid UTF-8 in the text", s);
     }
     if (entry == SCRAPE_ENTRY_UNIT && p->text_len > 0) {

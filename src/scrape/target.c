@@ -1,6 +1,7 @@
 /*
  * target.c — target labels, relabeling and URL (see target.h).
  */
+#include "core/promnames.h"
 #include "scrape/target.h"
 
 #include <stdio.h>
@@ -26,25 +27,6 @@ static int has_port(const char *a)
     if (c == NULL)
         return 0;
     return strchr(c + 1, ':') ? -1 : 1;
-}
-
-static int utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        int k = *p >= 0xf0 && *p <= 0xf4 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc2 && *p < 0xe0 ? 1 : -1;
-        if (k < 0 || *p >= 0xf5)
-            return 0;
-        for (int i = 1; i <= k; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-        p += k + 1;
-    }
-    return 1;
 }
 
 /* Go's url.QueryEscape. */
@@ -227,7 +209,7 @@ int scrape_target_build(const scrape_job *j, const char *address,
         scrape_lset_set(&full, "instance", addr) < 0)
         goto nomem;
     for (size_t i = 0; i < full.n; i++)
-        if (!utf8_ok(full.v[i].value)) {
+        if (!prom_utf8_valid(full.v[i].value, strlen(full.v[i].value))) {
             rc = err_set(err, HERON_EINVAL, "invalid label value for \"%s\"", full.v[i].name);
             goto fail;
         }
