@@ -157,27 +157,18 @@ int cmd_agent(int argc, char **argv)
                                       "Enable this collector (--no-... disables it)."};
     specs[nspecs] = (flag_spec){0};
 
-    const char *usage = "heron agent [flags]";
+    const flag_command cmd = {"heron agent", "heron agent [flags]", specs, 0, 0};
     char *positional[argc + 1];
     int npos;
+    int status = flags_command(&cmd, argc, argv, positional, &npos);
+    if (status >= 0)
+        return status;
     heron_err err = {0};
-    if (flags_parse(specs, argc, argv, positional, &npos, &err) != 0 || npos > 0) {
-        fprintf(stderr, "heron agent: %s\n\n", npos > 0 ? "unexpected argument" : err.msg);
-        flags_usage(stderr, usage, specs);
-        return 2;
-    }
-    if (help) {
-        flags_usage(stdout, usage, specs);
-        return 0;
-    }
-    hlog_level level;
-    hlog_format format;
-    if (hlog_parse_level(log_level, &level) || hlog_parse_format(log_format, &format)) {
+    if (hlog_configure_from(log_level, log_format)) {
         fprintf(stderr, "heron agent: bad --log.level or --log.format (\"%s\", \"%s\")\n",
                 log_level, log_format);
         return 2;
     }
-    hlog_configure(level, format);
 
     char *name_list[AGENT_MAX_LIST], *pid_list[AGENT_MAX_LIST];
     int pid_values[AGENT_MAX_LIST];

@@ -129,19 +129,12 @@ int cmd_query(int argc, char **argv)
         {"help", FLAG_BOOL, &f.help, "Show this help."},
         {0},
     };
-    const char *usage = "heron query [flags] EXPR";
+    const flag_command cmd = {"heron query", "heron query [flags] EXPR", specs, 1, 1};
     char *pos[argc + 1];
     int npos = 0;
-    heron_err err = {0};
-    if (flags_parse(specs, argc, argv, pos, &npos, &err) != 0 || (!f.help && npos != 1)) {
-        fprintf(stderr, "heron query: %s\n\n", err.msg[0] ? err.msg : "expected one expression");
-        flags_usage(stderr, usage, specs);
-        return 2;
-    }
-    if (f.help) {
-        flags_usage(stdout, usage, specs);
-        return 0;
-    }
+    int exit_code = flags_command(&cmd, argc, argv, pos, &npos);
+    if (exit_code >= 0)
+        return exit_code;
     int range = f.start || f.step;
     if (range && (!f.start || !f.step)) {
         fprintf(stderr, "heron query: a range query needs --start and --step\n");

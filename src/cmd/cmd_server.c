@@ -131,27 +131,18 @@ int cmd_server(int argc, char **argv)
         {"help", FLAG_BOOL, &f.help, "Show this help."},
         {0},
     };
-    const char *usage = "heron server [flags]";
+    const flag_command cmd = {"heron server", "heron server [flags]", specs, 0, 0};
     char *positional[argc + 1];
     int npos;
+    int status = flags_command(&cmd, argc, argv, positional, &npos);
+    if (status >= 0)
+        return status;
     heron_err err = {0};
-    if (flags_parse(specs, argc, argv, positional, &npos, &err) != 0 || npos > 0) {
-        fprintf(stderr, "heron server: %s\n\n", npos > 0 ? "unexpected argument" : err.msg);
-        flags_usage(stderr, usage, specs);
-        return 2;
-    }
-    if (f.help) {
-        flags_usage(stdout, usage, specs);
-        return 0;
-    }
-    hlog_level level;
-    hlog_format format;
-    if (hlog_parse_level(f.log_level, &level) || hlog_parse_format(f.log_format, &format)) {
+    if (hlog_configure_from(f.log_level, f.log_format)) {
         fprintf(stderr, "heron server: bad --log.level or --log.format (\"%s\", \"%s\")\n",
                 f.log_level, f.log_format);
         return 2;
     }
-    hlog_configure(level, format);
 
     sigset_t signals;
     sigemptyset(&signals);

@@ -29,21 +29,17 @@ static int analyze(int argc, char **argv)
         {"help", FLAG_BOOL, &help, "show this help"},
         {NULL, 0, NULL, NULL},
     };
+    const flag_command cmd = {"heron tsdb analyze", "heron tsdb analyze [flags] DIR", specs, 1, 1};
     char *pos[argc + 1];
     int npos = 0;
+    int status = flags_command(&cmd, argc, argv, pos, &npos);
+    if (status >= 0)
+        return status;
+    if (limit <= 0) {
+        fprintf(stderr, "heron tsdb analyze: --limit must be positive\n");
+        return 2;
+    }
     heron_err err = {0};
-    if (flags_parse(specs, argc, argv, pos, &npos, &err)) {
-        fprintf(stderr, "heron tsdb analyze: %s\n", err.msg);
-        return 2;
-    }
-    if (help) {
-        flags_usage(stdout, "heron tsdb analyze DIR", specs);
-        return 0;
-    }
-    if (npos != 1 || limit <= 0) {
-        usage(stderr);
-        return 2;
-    }
     if (tsdb_analyze(pos[0], block, (size_t)limit, stdout, &err)) {
         fprintf(stderr, "heron tsdb analyze: %s\n", err.msg);
         return 1;
@@ -60,21 +56,18 @@ static int import(int argc, char **argv)
         {"help", FLAG_BOOL, &help, "show this help"},
         {NULL, 0, NULL, NULL},
     };
+    const flag_command cmd = {"heron tsdb import", "heron tsdb import openmetrics [flags] FILE DIR",
+                              specs, 3, 3};
     char *pos[argc + 1];
     int npos = 0;
+    int status = flags_command(&cmd, argc, argv, pos, &npos);
+    if (status >= 0)
+        return status;
+    if (strcmp(pos[0], "openmetrics") != 0 || range <= 0) {
+        fprintf(stderr, "heron tsdb import: want \"openmetrics FILE DIR\" and a positive --block-duration\n");
+        return 2;
+    }
     heron_err err = {0};
-    if (flags_parse(specs, argc, argv, pos, &npos, &err)) {
-        fprintf(stderr, "heron tsdb import: %s\n", err.msg);
-        return 2;
-    }
-    if (help) {
-        flags_usage(stdout, "heron tsdb import openmetrics FILE DIR", specs);
-        return 0;
-    }
-    if (npos != 3 || strcmp(pos[0], "openmetrics") != 0 || range <= 0) {
-        usage(stderr);
-        return 2;
-    }
     uint64_t n = 0;
     if (tsdb_import_openmetrics(pos[1], pos[2], range, &n, &err)) {
         fprintf(stderr, "heron tsdb import: %s\n", err.msg);

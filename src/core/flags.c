@@ -137,3 +137,27 @@ void flags_usage(FILE *out, const char *usage_line, const flag_spec *specs)
         fputc('\n', out);
     }
 }
+
+int flags_command(const flag_command *c, int argc, char **argv, char **pos,
+                  int *npos)
+{
+    heron_err err = {0};
+    int rc = flags_parse(c->specs, argc, argv, pos, npos, &err);
+    int help = 0;
+    for (const flag_spec *s = c->specs; s->name; s++)
+        if (s->kind == FLAG_BOOL && strcmp(s->name, "help") == 0)
+            help = *(int *)s->target;
+    if (rc == 0 && help) {
+        flags_usage(stdout, c->usage, c->specs);
+        return 0;
+    }
+    if (rc == 0 && *npos > c->max_args)
+        rc = err_set(&err, HERON_EINVAL, "unexpected argument \"%s\"", pos[c->max_args]);
+    else if (rc == 0 && *npos < c->min_args)
+        rc = err_set(&err, HERON_EINVAL, "missing arguments");
+    if (rc == 0)
+        return -1;
+    fprintf(stderr, "%s: %s\n\n", c->name, err.msg);
+    flags_usage(stderr, c->usage, c->specs);
+    return 2;
+}

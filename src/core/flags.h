@@ -39,4 +39,21 @@ int flags_parse(const flag_spec *specs, int argc, char **argv,
 /* Prints a usage message listing every flag and its current value. */
 void flags_usage(FILE *out, const char *usage_line, const flag_spec *specs);
 
+/* A subcommand's command line: its name for messages ("heron server"), the
+ * usage line, its flags (a FLAG_BOOL named "help" shows the usage) and how
+ * many positional arguments it takes. */
+typedef struct flag_command {
+    const char *name;
+    const char *usage;
+    const flag_spec *specs;
+    int min_args, max_args;
+} flag_command;
+
+/* The front of every subcommand. Parses argv into the flags and pos (room
+ * for argc entries). Returns -1 when the command should go on; 0 after
+ * printing the usage for --help; 2 after printing what was wrong and the
+ * usage to stderr (bad flag, wrong number of arguments). */
+int flags_command(const flag_command *c, int argc, char **argv, char **pos,
+                  int *npos);
+
 #endif

@@ -43,6 +43,16 @@ int hlog_parse_format(const char *s, hlog_format *out)
     return 0;
 }
 
+int hlog_configure_from(const char *level, const char *format)
+{
+    hlog_level l;
+    hlog_format f;
+    if (hlog_parse_level(level, &l) || hlog_parse_format(format, &f))
+        return HERON_EINVAL;
+    hlog_configure(l, f);
+    return 0;
+}
+
 int hlog_enabled(hlog_level level)
 {
     return level >= min_level;

@@ -29,6 +29,9 @@ int hlog_parse_level(const char *s, hlog_level *out);
 /* "logfmt", "json" → 0; anything else → HERON_EINVAL. */
 int hlog_parse_format(const char *s, hlog_format *out);
 int hlog_enabled(hlog_level level);
+/* Parses --log.level and --log.format values and configures the log.
+ * HERON_EINVAL (and nothing changed) when either is not valid. */
+int hlog_configure_from(const char *level, const char *format);
 
 void hlog(hlog_level level, const char *component, const char *msg, ...)
     __attribute__((sentinel));

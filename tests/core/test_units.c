@@ -114,12 +114,39 @@ static void flags(void **state)
     assert_int_equal(flags_parse(specs, 1, short_flag, pos, &npos, &err), HERON_EINVAL);
 }
 
+static void commands(void **state)
+{
+    (void)state;
+    int help = 0;
+    const char *addr = "";
+    const flag_spec specs[] = {
+        {"web.listen-address", FLAG_STRING, &addr, ""},
+        {"help", FLAG_BOOL, &help, ""},
+        {0},
+    };
+    const flag_command cmd = {"heron test", "heron test [flags] ARG", specs, 1, 1};
+    char *pos[4];
+    int npos;
+    char *ok[] = {"--web.listen-address=:1", "x"};
+    assert_int_equal(flags_command(&cmd, 2, ok, pos, &npos), -1);
+    assert_string_equal(pos[0], "x");
+    char *missing[] = {"--web.listen-address=:1"};
+    assert_int_equal(flags_command(&cmd, 1, missing, pos, &npos), 2);
+    char *extra[] = {"a", "b"};
+    assert_int_equal(flags_command(&cmd, 2, extra, pos, &npos), 2);
+    char *bad[] = {"--nope", "a"};
+    assert_int_equal(flags_command(&cmd, 2, bad, pos, &npos), 2);
+    char *want_help[] = {"--help"};
+    assert_int_equal(flags_command(&cmd, 1, want_help, pos, &npos), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(durations),
         cmocka_unit_test(byte_sizes),
         cmocka_unit_test(flags),
+        cmocka_unit_test(commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
