@@ -134,12 +134,13 @@ static inline void bitf_init(bitf *f, const uint8_t *b, size_t nbytes,
 }
 
 /* Called once pos >= lim: continues in tail (2 * BITF_SLACK bytes) with
- * the rest of b[0..nbytes). -1 when already there (pos is past the end). */
+ * the rest of b[0..nbytes), where pos < lim again. -1 when already there
+ * or past the end. */
 static inline int bitf_tail(bitf *f, const uint8_t *b, size_t nbytes,
                             uint8_t *tail)
 {
     size_t at = f->base + f->pos, from = at >> 3;
-    if (f->p == tail || from > nbytes)
+    if (f->p == tail || at > nbytes * 8)
         return -1;
     memcpy(tail, b + from, nbytes - from);
     memset(tail + (nbytes - from), 0, 2 * BITF_SLACK - (nbytes - from));
