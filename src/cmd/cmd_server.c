@@ -193,13 +193,14 @@ int cmd_server(int argc, char **argv)
     size_t nq = 0;
     while (query_routes && query_routes[nq].path)
         nq++;
-    http_route routes[nq + 5];
+    http_route routes[nq + 6];
     memcpy(routes, query_routes, nq * sizeof *routes);
     routes[nq] = (http_route){"/api/v1/targets", scrape_api_targets, scrape};
     routes[nq + 1] = (http_route){"/api/v1/targets/metadata", scrape_api_targets_metadata, scrape};
-    routes[nq + 2] = (http_route){"/api/v1/status/config", scrape_api_status_config, scrape};
-    routes[nq + 3] = (http_route){"/-/reload", route_reload, &reload};
-    routes[nq + 4] = (http_route){0};
+    routes[nq + 2] = (http_route){"/api/v1/metadata", scrape_api_metadata, scrape};
+    routes[nq + 3] = (http_route){"/api/v1/status/config", scrape_api_status_config, scrape};
+    routes[nq + 4] = (http_route){"/-/reload", route_reload, &reload};
+    routes[nq + 5] = (http_route){0};
     http_server *http;
     http_server_opts opts = {
         .routes = routes,

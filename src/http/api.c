@@ -182,7 +182,6 @@ int api_server_init(api_server *a, const api_options *o, heron_err *err)
         {"/api/v1/series", api_series},
         {"/api/v1/labels", api_labels},
         {"/api/v1/label/*", api_label_values},
-        {"/api/v1/metadata", api_metadata},
         {"/api/v1/query_exemplars", api_exemplars},
         {"/api/v1/status/buildinfo", api_buildinfo},
         {"/api/v1/status/runtimeinfo", api_runtimeinfo},

@@ -129,7 +129,6 @@ void api_format_query(const httpd_request *req, httpd_response *resp, void *arg)
 void api_series(const httpd_request *req, httpd_response *resp, void *arg);
 void api_labels(const httpd_request *req, httpd_response *resp, void *arg);
 void api_label_values(const httpd_request *req, httpd_response *resp, void *arg);
-void api_metadata(const httpd_request *req, httpd_response *resp, void *arg);
 void api_exemplars(const httpd_request *req, httpd_response *resp, void *arg);
 void api_buildinfo(const httpd_request *req, httpd_response *resp, void *arg);
 void api_runtimeinfo(const httpd_request *req, httpd_response *resp, void *arg);

@@ -1,6 +1,7 @@
-/* api_meta — /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values,
- * and the metadata and exemplar endpoints (heron keeps neither yet, so they
- * answer empty as Prometheus does for an empty store). */
+/* api_meta — /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values
+ * and /api/v1/query_exemplars (heron keeps no exemplars yet, so it answers
+ * empty as Prometheus does for an empty store). /api/v1/metadata comes from
+ * the scrape manager (src/scrape/api.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,18 +268,6 @@ void api_label_values(const httpd_request *req, httpd_response *resp, void *arg)
 }
 
 /* ---- metadata and exemplars ------------------------------------------------ */
-
-void api_metadata(const httpd_request *req, httpd_response *resp, void *arg)
-{
-    (void)arg;
-    if (!api_method_ok(req, resp, get_post))
-        return;
-    jsonw w;
-    api_reply_begin(resp, &w);
-    jsonw_object_begin(&w);
-    jsonw_object_end(&w);
-    api_reply_end(resp, &w);
-}
 
 static int has_selector(const promql_node *n)
 {

@@ -1,8 +1,8 @@
 /*
- * api.c — /api/v1/targets, /api/v1/targets/metadata and
- * /api/v1/status/config in Prometheus' JSON envelope (see scrape.h). The
- * JSON is written with the few helpers below; what is reported is copied
- * from the manager under its lock first, so no lock is held while writing.
+ * api.c — /api/v1/targets, /api/v1/targets/metadata, /api/v1/metadata and
+ * /api/v1/status/config in Prometheus' JSON envelope (see scrape.h),
+ * written with core/jsonw. What is reported is copied from the manager
+ * under its lock first, so no lock is held while answering.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,86 +12,66 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/jsonw.h"
 #include "core/units.h"
 #include "scrape/manager.h"
 
-/* ---- a small JSON writer ---- */
+/* ---- envelope ---- */
 
-static void json_str(buf *b, const char *s)
+static void json_labels(jsonw *w, const scrape_lset *ls)
 {
-    buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            buf_puts(b, "\\\\");
-            break;
-        case '\n':
-            buf_puts(b, "\\n");
-            break;
-        case '\r':
-            buf_puts(b, "\\r");
-            break;
-        case '\t':
-            buf_puts(b, "\\t");
-            break;
-        default:
-            if (*p < 0x20)
-                buf_printf(b, "\\u%04x", *p);
-            else
-                buf_putc(b, (char)*p);
-        }
-    }
-    buf_putc(b, '"');
+    jsonw_object_begin(w);
+    for (size_t i = 0; i < ls->n; i++)
+        jsonw_kv_string(w, ls->v[i].name, ls->v[i].value);
+    jsonw_object_end(w);
 }
 
-static void json_labels(buf *b, const scrape_lset *ls)
-{
-    buf_putc(b, '{');
-    for (size_t i = 0; i < ls->n; i++) {
-        if (i)
-            buf_putc(b, ',');
-        json_str(b, ls->v[i].name);
-        buf_putc(b, ':');
-        json_str(b, ls->v[i].value);
-    }
-    buf_putc(b, '}');
-}
-
-/* RFC 3339 with nanoseconds, UTC, as Go prints a time.Time. */
-static void json_time(buf *b, int64_t ms)
+/* RFC 3339 with milliseconds, UTC, as Go prints a time.Time. */
+static void json_time(jsonw *w, int64_t ms)
 {
     if (ms == 0) {
-        buf_puts(b, "\"0001-01-01T00:00:00Z\"");
+        jsonw_string(w, "0001-01-01T00:00:00Z");
         return;
     }
     time_t sec = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&sec, &tm);
     char t[64];
-    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-    buf_printf(b, "\"%s.%03dZ\"", t, (int)(ms % 1000));
+    size_t n = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(t + n, sizeof t - n, ".%03dZ", (int)(ms % 1000));
+    jsonw_string(w, t);
 }
 
-static void reply_json(httpd_response *resp, int status, buf *body)
+/* Starts {"status":"success","data": ...; the caller writes the data. */
+static void reply_begin(httpd_response *resp, jsonw *w)
 {
-    resp->status = status;
+    resp->status = 200;
     resp->content_type = "application/json";
     resp->gzip_ok = 1;
-    buf_append(&resp->body, body->data ? body->data : "", body->len);
-    buf_free(body);
+    buf_reset(&resp->body);
+    jsonw_init(w, &resp->body);
+    jsonw_object_begin(w);
+    jsonw_kv_string(w, "status", "success");
+    jsonw_key(w, "data");
+}
+
+static void reply_end(jsonw *w)
+{
+    jsonw_object_end(w);
 }
 
 static void reply_error(httpd_response *resp, int status, const char *type, const char *msg)
 {
-    buf b;
-    buf_init(&b, 0);
-    buf_printf(&b, "{\"status\":\"error\",\"errorType\":\"%s\",\"error\":", type);
-    json_str(&b, msg);
-    buf_putc(&b, '}');
-    reply_json(resp, status, &b);
+    jsonw w;
+    resp->content_type = "application/json";
+    buf_reset(&resp->body);
+    jsonw_init(&w, &resp->body);
+    jsonw_object_begin(&w);
+    jsonw_kv_string(&w, "status", "error");
+    jsonw_kv_string(&w, "errorType", type);
+    jsonw_kv_string(&w, "error", msg);
+    jsonw_object_end(&w);
+    resp->status = status;
 }
 
 /* ---- /api/v1/targets ---- */
@@ -99,11 +79,11 @@ static void reply_error(httpd_response *resp, int status, const char *type, cons
 /* The scrape URL as seen from elsewhere: a loopback host (localhost,
  * 127.x, [::1]) is replaced by this machine's hostname, as Prometheus does
  * for globalUrl. */
-static void global_url(buf *b, const char *url)
+static void global_url(jsonw *w, const char *url)
 {
     const char *host = strstr(url, "://");
     if (host == NULL) {
-        json_str(b, url);
+        jsonw_string(w, url);
         return;
     }
     host += 3;
@@ -112,39 +92,40 @@ static void global_url(buf *b, const char *url)
                (hlen == 5 && strncmp(host, "[::1]", 5) == 0) || strncmp(host, "127.", 4) == 0;
     char name[256];
     if (!loop || gethostname(name, sizeof name) != 0) {
-        json_str(b, url);
+        jsonw_string(w, url);
         return;
     }
     name[sizeof name - 1] = '\0';
     buf tmp;
     buf_init(&tmp, 0);
     buf_printf(&tmp, "%.*s%s%s", (int)(host - url), url, name, host + hlen);
-    json_str(b, tmp.data ? tmp.data : url);
+    jsonw_string(w, tmp.data ? tmp.data : url);
     buf_free(&tmp);
 }
 
-static void write_active(buf *b, const scrape_target_info *t)
+static void write_active(jsonw *w, const scrape_target_info *t)
 {
     char iv[32], to[32];
     units_format_duration(t->interval_ms, iv);
     units_format_duration(t->timeout_ms, to);
-    buf_puts(b, "{\"discoveredLabels\":");
-    json_labels(b, &t->discovered);
-    buf_puts(b, ",\"labels\":");
-    json_labels(b, &t->labels);
-    buf_puts(b, ",\"scrapePool\":");
-    json_str(b, t->job);
-    buf_puts(b, ",\"scrapeUrl\":");
-    json_str(b, t->url);
-    buf_puts(b, ",\"globalUrl\":");
-    global_url(b, t->url);
-    buf_puts(b, ",\"lastError\":");
-    json_str(b, t->st.last_error);
-    buf_puts(b, ",\"lastScrape\":");
-    json_time(b, t->st.last_scrape_ms);
-    buf_printf(b, ",\"lastScrapeDuration\":%.9g,\"health\":\"%s\"", t->st.last_duration_s,
-               t->st.health < 0 ? "unknown" : t->st.health ? "up" : "down");
-    buf_printf(b, ",\"scrapeInterval\":\"%s\",\"scrapeTimeout\":\"%s\"}", iv, to);
+    jsonw_object_begin(w);
+    jsonw_key(w, "discoveredLabels");
+    json_labels(w, &t->discovered);
+    jsonw_key(w, "labels");
+    json_labels(w, &t->labels);
+    jsonw_kv_string(w, "scrapePool", t->job);
+    jsonw_kv_string(w, "scrapeUrl", t->url);
+    jsonw_key(w, "globalUrl");
+    global_url(w, t->url);
+    jsonw_kv_string(w, "lastError", t->st.last_error);
+    jsonw_key(w, "lastScrape");
+    json_time(w, t->st.last_scrape_ms);
+    jsonw_key(w, "lastScrapeDuration");
+    jsonw_number(w, t->st.last_duration_s);
+    jsonw_kv_string(w, "health", t->st.health < 0 ? "unknown" : t->st.health ? "up" : "down");
+    jsonw_kv_string(w, "scrapeInterval", iv);
+    jsonw_kv_string(w, "scrapeTimeout", to);
+    jsonw_object_end(w);
 }
 
 void scrape_api_targets(const httpd_request *req, httpd_response *resp, void *arg)
@@ -169,33 +150,29 @@ void scrape_api_targets(const httpd_request *req, httpd_response *resp, void *ar
         reply_error(resp, 500, "internal", err.msg);
         return;
     }
-    buf b;
-    buf_init(&b, 0);
-    buf_puts(&b, "{\"status\":\"success\",\"data\":{\"activeTargets\":[");
-    int first = 1;
-    for (size_t i = 0; want_active && i < n; i++) {
-        if (!ts[i].active)
-            continue;
-        if (!first)
-            buf_putc(&b, ',');
-        first = 0;
-        write_active(&b, &ts[i]);
-    }
-    buf_puts(&b, "],\"droppedTargets\":[");
-    first = 1;
+    jsonw w;
+    reply_begin(resp, &w);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "activeTargets");
+    jsonw_array_begin(&w);
+    for (size_t i = 0; want_active && i < n; i++)
+        if (ts[i].active)
+            write_active(&w, &ts[i]);
+    jsonw_array_end(&w);
+    jsonw_key(&w, "droppedTargets");
+    jsonw_array_begin(&w);
     for (size_t i = 0; want_dropped && i < n; i++) {
         if (ts[i].active)
             continue;
-        if (!first)
-            buf_putc(&b, ',');
-        first = 0;
-        buf_puts(&b, "{\"discoveredLabels\":");
-        json_labels(&b, &ts[i].discovered);
-        buf_putc(&b, '}');
+        jsonw_object_begin(&w);
+        jsonw_key(&w, "discoveredLabels");
+        json_labels(&w, &ts[i].discovered);
+        jsonw_object_end(&w);
     }
-    buf_puts(&b, "]}}");
+    jsonw_array_end(&w);
+    jsonw_object_end(&w);
+    reply_end(&w);
     scrape_target_infos_free(ts, n);
-    reply_json(resp, 200, &b);
 }
 
 /* ---- /api/v1/targets/metadata ---- */
@@ -205,7 +182,7 @@ typedef struct meta_query {
     const char *metric;
     long limit;
     long count;
-    buf *b;
+    jsonw *w;
 } meta_query;
 
 /* Parses `{a="b", c="d"}` (equality matchers only) into ls. */
@@ -258,52 +235,166 @@ static void meta_one(const scrape_lset *target, const char *name, const char *ty
         if (v == NULL || strcmp(v, q->match.v[i].value) != 0)
             return;
     }
-    if (q->count++)
-        buf_putc(q->b, ',');
-    buf_puts(q->b, "{\"target\":");
-    json_labels(q->b, target);
-    buf_puts(q->b, ",\"metric\":");
-    json_str(q->b, name);
-    buf_puts(q->b, ",\"type\":");
-    json_str(q->b, type);
-    buf_puts(q->b, ",\"help\":");
-    json_str(q->b, help);
-    buf_puts(q->b, ",\"unit\":");
-    json_str(q->b, unit);
-    buf_putc(q->b, '}');
+    q->count++;
+    jsonw_object_begin(q->w);
+    jsonw_key(q->w, "target");
+    json_labels(q->w, target);
+    jsonw_kv_string(q->w, "metric", name);
+    jsonw_kv_string(q->w, "type", type);
+    jsonw_kv_string(q->w, "help", help);
+    jsonw_kv_string(q->w, "unit", unit);
+    jsonw_object_end(q->w);
+}
+
+/* Parses an optional non-negative `limit`; -1 when absent. */
+static int parse_limit(const httpd_request *req, long *limit)
+{
+    const char *lim = httpd_query(req, "limit");
+    *limit = -1;
+    if (!lim || !*lim)
+        return 0;
+    char *end;
+    *limit = strtol(lim, &end, 10);
+    return *end || *limit < 0 ? -1 : 0;
 }
 
 void scrape_api_targets_metadata(const httpd_request *req, httpd_response *resp, void *arg)
 {
     scrape_manager *m = arg;
-    buf b;
-    buf_init(&b, 0);
-    meta_query q = {.metric = httpd_query(req, "metric"), .limit = -1, .b = &b};
+    jsonw w;
+    meta_query q = {.metric = httpd_query(req, "metric"), .w = &w};
     const char *mt = httpd_query(req, "match_target");
-    const char *lim = httpd_query(req, "limit");
     if (mt && *mt && parse_match_target(mt, &q.match) < 0) {
         scrape_lset_free(&q.match);
         reply_error(resp, 400, "bad_data",
                     "match_target: want a label set like {job=\"node\"} (equality only)");
         return;
     }
-    if (lim && *lim) {
-        char *end;
-        q.limit = strtol(lim, &end, 10);
-        if (*end || q.limit < 0) {
-            scrape_lset_free(&q.match);
-            reply_error(resp, 400, "bad_data", "limit must be a non-negative integer");
-            return;
-        }
+    if (parse_limit(req, &q.limit) < 0) {
+        scrape_lset_free(&q.match);
+        reply_error(resp, 400, "bad_data", "limit must be a non-negative integer");
+        return;
     }
     if (q.metric && *q.metric == '\0')
         q.metric = NULL;
-    /* Written into a private buffer under the manager's lock: memory only. */
-    buf_puts(&b, "{\"status\":\"success\",\"data\":[");
+    /* Written into the response under the manager's lock: memory only. */
+    reply_begin(resp, &w);
+    jsonw_array_begin(&w);
     scrape_manager_each_metadata(m, meta_one, &q);
-    buf_puts(&b, "]}");
+    jsonw_array_end(&w);
+    reply_end(&w);
     scrape_lset_free(&q.match);
-    reply_json(resp, 200, &b);
+}
+
+/* ---- /api/v1/metadata ---- */
+
+/* One (metric, type, help, unit) seen on some target. */
+typedef struct meta_entry {
+    char *name, *type, *help, *unit;
+} meta_entry;
+
+typedef struct meta_list {
+    meta_entry *v;
+    size_t n, cap;
+    const char *metric;
+    int failed;
+} meta_list;
+
+static void meta_collect(const scrape_lset *target, const char *name, const char *type,
+                         const char *help, const char *unit, void *arg)
+{
+    (void)target;
+    meta_list *l = arg;
+    if (l->failed || (l->metric && strcmp(l->metric, name) != 0))
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        meta_entry *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->failed = 1;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    meta_entry *e = &l->v[l->n];
+    e->name = strdup(name);
+    e->type = strdup(type);
+    e->help = strdup(help);
+    e->unit = strdup(unit);
+    l->n++;
+    if (!e->name || !e->type || !e->help || !e->unit)
+        l->failed = 1;
+}
+
+static int meta_cmp(const void *pa, const void *pb)
+{
+    const meta_entry *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    if (!c)
+        c = strcmp(a->type, b->type);
+    if (!c)
+        c = strcmp(a->help, b->help);
+    return c ? c : strcmp(a->unit, b->unit);
+}
+
+static void meta_list_free(meta_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].name);
+        free(l->v[i].type);
+        free(l->v[i].help);
+        free(l->v[i].unit);
+    }
+    free(l->v);
+}
+
+/* Prometheus' /api/v1/metadata: per metric name the distinct (type, help,
+ * unit) triples its targets report; `limit` caps the number of metrics. */
+void scrape_api_metadata(const httpd_request *req, httpd_response *resp, void *arg)
+{
+    long limit;
+    if (parse_limit(req, &limit) < 0) {
+        reply_error(resp, 400, "bad_data", "limit must be a non-negative integer");
+        return;
+    }
+    meta_list l = {.metric = httpd_query(req, "metric")};
+    if (l.metric && !*l.metric)
+        l.metric = NULL;
+    scrape_manager_each_metadata(arg, meta_collect, &l);
+    if (l.failed) {
+        meta_list_free(&l);
+        reply_error(resp, 500, "internal", "out of memory collecting metadata");
+        return;
+    }
+    if (l.n)
+        qsort(l.v, l.n, sizeof *l.v, meta_cmp);
+    jsonw w;
+    reply_begin(resp, &w);
+    jsonw_object_begin(&w);
+    long metrics = 0;
+    for (size_t i = 0; i < l.n;) {
+        if (limit >= 0 && metrics == limit)
+            break;
+        metrics++;
+        jsonw_key(&w, l.v[i].name);
+        jsonw_array_begin(&w);
+        size_t j = i;
+        for (; j < l.n && strcmp(l.v[j].name, l.v[i].name) == 0; j++) {
+            if (j > i && meta_cmp(&l.v[j], &l.v[j - 1]) == 0)
+                continue; /* the same triple from another target */
+            jsonw_object_begin(&w);
+            jsonw_kv_string(&w, "type", l.v[j].type);
+            jsonw_kv_string(&w, "help", l.v[j].help);
+            jsonw_kv_string(&w, "unit", l.v[j].unit);
+            jsonw_object_end(&w);
+        }
+        jsonw_array_end(&w);
+        i = j;
+    }
+    jsonw_object_end(&w);
+    reply_end(&w);
+    meta_list_free(&l);
 }
 
 /* ---- /api/v1/status/config ---- */
@@ -312,11 +403,11 @@ void scrape_api_status_config(const httpd_request *req, httpd_response *resp, vo
 {
     (void)req;
     char *text = scrape_manager_config_text(arg);
-    buf b;
-    buf_init(&b, 0);
-    buf_puts(&b, "{\"status\":\"success\",\"data\":{\"yaml\":");
-    json_str(&b, text ? text : "");
-    buf_puts(&b, "}}");
+    jsonw w;
+    reply_begin(resp, &w);
+    jsonw_object_begin(&w);
+    jsonw_kv_string(&w, "yaml", text ? text : "");
+    jsonw_object_end(&w);
+    reply_end(&w);
     free(text);
-    reply_json(resp, 200, &b);
 }

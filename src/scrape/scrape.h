@@ -71,10 +71,12 @@ int scrape_manager_wait_scraped(scrape_manager *m, int64_t timeout_ms);
  *   GET /api/v1/targets[?state=active|dropped|any]
  *   GET /api/v1/targets/metadata[?match_target=...&metric=...&limit=N]
  *       (match_target: label=value pairs in braces, equality only)
+ *   GET /api/v1/metadata[?metric=...&limit=N]
  *   GET /api/v1/status/config */
 void scrape_api_targets(const httpd_request *req, httpd_response *resp, void *arg);
 void scrape_api_targets_metadata(const httpd_request *req, httpd_response *resp,
                                  void *arg);
+void scrape_api_metadata(const httpd_request *req, httpd_response *resp, void *arg);
 void scrape_api_status_config(const httpd_request *req, httpd_response *resp,
                               void *arg);
 

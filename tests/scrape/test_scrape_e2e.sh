@@ -212,6 +212,21 @@ for x in sorted(p - h): print("     only prometheus:", x)
 sys.exit(0 if h == p and len(h) > 3 else 1)
 PY
 }
+same_metric_metadata() { # /api/v1/metadata, grouped by metric across targets
+    get "$hp" "/api/v1/metadata" > "$tmp/hmm.json"
+    get "$pp" "/api/v1/metadata" > "$tmp/pmm.json"
+    $py - "$tmp/hmm.json" "$tmp/pmm.json" <<'PY'
+import json, sys
+def load(p):
+    return {name: sorted((e["type"], e["help"], e["unit"]) for e in entries)
+            for name, entries in json.load(open(p))["data"].items()}
+h, p = load(sys.argv[1]), load(sys.argv[2])
+for k in sorted(set(h) | set(p)):
+    if h.get(k) != p.get(k): print("     differs:", k, h.get(k), p.get(k))
+sys.exit(0 if h == p and len(h) > 10 else 1)
+PY
+}
+check "/api/v1/metadata agrees with Prometheus (all targets, grouped by metric)" same_metric_metadata
 check "/api/v1/targets/metadata agrees with Prometheus (OpenMetrics app)" same_metadata app
 check "/api/v1/targets/metadata agrees with Prometheus (text, node_exporter)" same_metadata node
 check "globalUrl as Prometheus makes it ($(global_url "$pp"))" test "$(global_url "$hp")" = "$(global_url "$pp")"
