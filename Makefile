@@ -6,22 +6,28 @@ JOBS ?= $(shell nproc)
 BUILD_FLAGS = -DCMAKE_BUILD_TYPE=Release -DHERON_WERROR=ON
 ASAN_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHERON_WERROR=ON -DHERON_SANITIZE=ON
 
-.PHONY: all deps build build-asan test run bench clean
+.PHONY: all deps build-deps build build-asan test run bench clean
+# One step at a time (apt must not run twice at once); the compiler runs
+# in parallel inside each build.
+.NOTPARALLEL:
 
 all: build
+
+build-deps:
+	@scripts/deps.sh build
 
 deps:
 	@scripts/deps.sh
 
-build: deps
+build: build-deps
 	@cmake -S . -B build $(BUILD_FLAGS) >/dev/null
 	@cmake --build build -j$(JOBS)
 
-build-asan: deps
+build-asan: build-deps
 	@cmake -S . -B build-asan $(ASAN_FLAGS) >/dev/null
 	@cmake --build build-asan -j$(JOBS)
 
-test: build build-asan
+test: deps build build-asan
 	@scripts/test.sh build build-asan
 
 run: build
