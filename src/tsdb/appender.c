@@ -38,14 +38,18 @@ int tsdb_appender_new(tsdb_db *db, tsdb_appender **out, heron_err *err)
     return 0;
 }
 
-/* ls without its empty-valued pairs (Prometheus treats them as absent). */
+/* ls without its empty-valued pairs (Prometheus treats them as absent);
+ * *null_name tells whether a name is NULL. */
 static const tsdb_label *drop_empty(tsdb_appender *a, const tsdb_label *ls,
-                                    size_t *n)
+                                    size_t *n, int *null_name)
 {
     size_t k = 0;
-    for (size_t i = 0; i < *n; i++)
+    *null_name = 0;
+    for (size_t i = 0; i < *n; i++) {
         if (!ls[i].value || !ls[i].value[0])
             k++;
+        *null_name |= !ls[i].name;
+    }
     if (k == 0)
         return ls;
     if (a->scratch_cap < *n) {
@@ -72,15 +76,21 @@ int tsdb_append(tsdb_appender *a, tsdb_ref *ref, const tsdb_label *ls,
         if (!ls)
             return err_set(err, HERON_EINVAL, "unknown series ref %llu and no labels",
                            (unsigned long long)(ref ? *ref : 0));
-        const tsdb_label *use = drop_empty(a, ls, &n);
+        int null_name;
+        const tsdb_label *use = drop_empty(a, ls, &n, &null_name);
         if (!use)
             return err_set(err, HERON_ENOMEM, "out of memory");
-        int rc = labels_validate(use, n, h->o.max_name, h->o.max_value, err);
-        int created;
-        if (rc == 0)
-            rc = head_get_or_create(h, use, n, 0, &s, &created, err);
-        if (rc)
-            return rc;
+        /* A set equal to a live series' was valid when that was created:
+         * only a new one is validated. */
+        s = null_name ? NULL : head_find(h, use, n);
+        if (!s) {
+            int rc = labels_validate(use, n, h->o.max_name, h->o.max_value, err);
+            int created;
+            if (rc == 0)
+                rc = head_get_or_create(h, use, n, 0, &s, &created, err);
+            if (rc)
+                return rc;
+        }
         if (ref)
             *ref = s->id;
     }

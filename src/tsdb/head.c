@@ -8,9 +8,14 @@
 #include "core/err.h"
 #include "tsdb/labels.h"
 
-#define SHARDS 4096
+#define SHARD_BITS 12
+#define SHARDS (1 << SHARD_BITS)
 #define OOO_CAP 32
-#define OPEN_CHUNK_MIN 48
+/* The open chunk grows in steps of OPEN_CHUNK_STEP from OPEN_CHUNK_MIN:
+ * sized to need rather than doubled, as it is the biggest part of a
+ * series. Both are 8 mod 16, which malloc serves without slack. */
+#define OPEN_CHUNK_MIN 56
+#define OPEN_CHUNK_STEP 32
 
 typedef struct hshard {
     pthread_mutex_t mu;
@@ -18,14 +23,16 @@ typedef struct hshard {
     size_t nb, n;
 } hshard;
 
+/* Bucket keys: the id or the label hash without the bits that chose the
+ * shard. */
 static size_t bucket(uint64_t key, size_t nb)
 {
-    return (size_t)((key / SHARDS) ^ (key >> 40)) & (nb - 1);
+    return (size_t)(key ^ (key >> 28)) & (nb - 1);
 }
 
 static uint64_t series_key(const mseries *s, int by_id)
 {
-    return by_id ? s->id : s->hash;
+    return by_id ? s->id >> SHARD_BITS : s->hbits;
 }
 
 static mseries **chain_next(mseries *s, int by_id)
@@ -74,6 +81,28 @@ static hshard *id_shard(head *h, uint64_t id)
     return &h->is[id % SHARDS];
 }
 
+static uint32_t hash_bits(uint64_t hash)
+{
+    return (uint32_t)(hash >> SHARD_BITS);
+}
+
+static const mcold no_cold;
+
+/* The series' cold part for reading; empty when it has none. */
+static const mcold *cold_of(const mseries *s)
+{
+    return s->cold ? s->cold : &no_cold;
+}
+
+/* The series' cold part for writing, allocated on first use; NULL without
+ * memory. */
+static mcold *cold_get(mseries *s)
+{
+    if (!s->cold)
+        s->cold = calloc(1, sizeof *s->cold);
+    return s->cold;
+}
+
 static hshard *hash_shard(head *h, uint64_t hash)
 {
     return &h->hs[hash % SHARDS];
@@ -115,11 +144,13 @@ static void series_free(head *h, mseries *s)
         intern_put(h->in, s->ls[i].name);
         intern_put(h->in, s->ls[i].value);
     }
-    free(s->ls);
+    if (s->cold) {
+        free(s->cold->tombs);
+        free(s->cold->ooo);
+        free(s->cold);
+    }
     free(s->full);
     free(s->open);
-    free(s->tombs);
-    free(s->ooo);
     free(s);
 }
 
@@ -156,12 +187,10 @@ void head_free(head *h)
 static mseries *series_new(head *h, const tsdb_label *ls, size_t n,
                            uint64_t hash)
 {
-    mseries *s = calloc(1, sizeof *s);
-    if (!s || !(s->ls = calloc(n, sizeof *s->ls))) {
-        free(s);
+    mseries *s = calloc(1, sizeof *s + n * sizeof *s->ls);
+    if (!s)
         return NULL;
-    }
-    s->hash = hash;
+    s->hbits = hash_bits(hash);
     s->maxt = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         s->ls[i].name = intern_get(h->in, ls[i].name);
@@ -185,6 +214,30 @@ static void raise_next_id(head *h, uint64_t id)
         ;
 }
 
+/* The series of ls[0..n) in its hash shard (locked), pinned; NULL if none. */
+static mseries *find_locked(hshard *hs, uint64_t hash, const tsdb_label *ls,
+                            size_t n)
+{
+    uint32_t hb = hash_bits(hash);
+    if (hs->nb)
+        for (mseries *s = hs->b[bucket(hb, hs->nb)]; s; s = s->hnext)
+            if (s->hbits == hb && labels_equal(s->ls, s->nls, ls, n)) {
+                atomic_fetch_add(&s->pins, 1);
+                return s;
+            }
+    return NULL;
+}
+
+mseries *head_find(head *h, const tsdb_label *ls, size_t n)
+{
+    uint64_t hash = labels_hash(ls, n);
+    hshard *hs = hash_shard(h, hash);
+    pthread_mutex_lock(&hs->mu);
+    mseries *s = find_locked(hs, hash, ls, n);
+    pthread_mutex_unlock(&hs->mu);
+    return s;
+}
+
 int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
                        uint64_t want_id, mseries **out, int *created,
                        heron_err *err)
@@ -193,14 +246,10 @@ int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
     hshard *hs = hash_shard(h, hash);
     *created = 0;
     pthread_mutex_lock(&hs->mu);
-    if (hs->nb)
-        for (mseries *s = hs->b[bucket(hash, hs->nb)]; s; s = s->hnext)
-            if (s->hash == hash && labels_equal(s->ls, s->nls, ls, n)) {
-                atomic_fetch_add(&s->pins, 1);
-                pthread_mutex_unlock(&hs->mu);
-                *out = s;
-                return 0;
-            }
+    if ((*out = find_locked(hs, hash, ls, n))) {
+        pthread_mutex_unlock(&hs->mu);
+        return 0;
+    }
     if (h->o.max_series && atomic_load(&h->nseries) >= h->o.max_series) {
         pthread_mutex_unlock(&hs->mu);
         char desc[160];
@@ -253,7 +302,7 @@ mseries *head_get(head *h, uint64_t id)
     mseries *found = NULL;
     pthread_mutex_lock(&is->mu);
     if (is->nb)
-        for (mseries *s = is->b[bucket(id, is->nb)]; s; s = s->inext)
+        for (mseries *s = is->b[bucket(id >> SHARD_BITS, is->nb)]; s; s = s->inext)
             if (s->id == id) {
                 atomic_fetch_add(&s->pins, 1);
                 found = s;
@@ -361,38 +410,41 @@ static int push_full(head *h, mseries *s, const uint8_t *b, size_t len,
 /* Encodes the out-of-order buffer into a full chunk. */
 static int flush_ooo(head *h, mseries *s, heron_err *err)
 {
+    mcold *c = s->cold;
     uint8_t buf[CHUNK_BUF_BYTES(OOO_CAP)];
     chunk_enc e;
     chunk_enc_init(&e, buf);
-    for (uint16_t i = 0; i < s->nooo; i++)
-        chunk_enc_append(&e, s->ooo[i].t, s->ooo[i].v);
-    int rc = push_full(h, s, buf, chunk_enc_len(&e), 0, s->ooo[0].t,
-                       s->ooo[s->nooo - 1].t, err);
+    for (uint16_t i = 0; i < c->nooo; i++)
+        chunk_enc_append(&e, c->ooo[i].t, c->ooo[i].v);
+    int rc = push_full(h, s, buf, chunk_enc_len(&e), 0, c->ooo[0].t,
+                       c->ooo[c->nooo - 1].t, err);
     if (rc == 0)
-        s->nooo = 0;
+        c->nooo = 0;
     return rc;
 }
 
 static int append_ooo(head *h, mseries *s, int64_t t, uint64_t vbits,
                       heron_err *err)
 {
-    if (!s->ooo && !(s->ooo = malloc(OOO_CAP * sizeof *s->ooo)))
+    mcold *c = cold_get(s);
+    if (!c || (!c->ooo && !(c->ooo = malloc(OOO_CAP * sizeof *c->ooo))))
         return err_set(err, HERON_ENOMEM, "out of memory");
-    uint16_t i = s->nooo;
-    while (i > 0 && s->ooo[i - 1].t > t)
+    uint16_t i = c->nooo;
+    while (i > 0 && c->ooo[i - 1].t > t)
         i--;
-    if (i > 0 && s->ooo[i - 1].t == t)
+    if (i > 0 && c->ooo[i - 1].t == t)
         return 1; /* the query merge keeps one sample per timestamp */
-    memmove(s->ooo + i + 1, s->ooo + i, (size_t)(s->nooo - i) * sizeof *s->ooo);
-    s->ooo[i].t = t;
-    memcpy(&s->ooo[i].v, &vbits, sizeof vbits);
-    s->nooo++;
+    memmove(c->ooo + i + 1, c->ooo + i, (size_t)(c->nooo - i) * sizeof *c->ooo);
+    c->ooo[i].t = t;
+    memcpy(&c->ooo[i].v, &vbits, sizeof vbits);
+    c->nooo++;
     atomic_fetch_add(&h->ooo_accepted, 1);
-    return s->nooo == OOO_CAP ? flush_ooo(h, s, err) : 0;
+    return c->nooo == OOO_CAP ? flush_ooo(h, s, err) : 0;
 }
 
 /* Moves the open chunk into cmap, in the integer encoding when that is
- * smaller; its buffer is kept for the next one. */
+ * smaller; its buffer shrinks back to OPEN_CHUNK_MIN for the next one, so
+ * that a series holds about half a chunk's bytes on average. */
 static int cut_open(head *h, mseries *s, heron_err *err)
 {
     size_t len = chunk_enc_len(&s->enc);
@@ -405,9 +457,15 @@ static int cut_open(head *h, mseries *s, heron_err *err)
     int rc = il && il < len
                  ? push_full(h, s, ib, il, HCHUNK_INT, s->open_mint, s->enc.t, err)
                  : push_full(h, s, s->open, len, 0, s->open_mint, s->enc.t, err);
-    if (rc == 0)
-        s->enc.n = 0;
-    return rc;
+    if (rc)
+        return rc;
+    s->enc.n = 0;
+    uint8_t *b = realloc(s->open, OPEN_CHUNK_MIN);
+    if (b) { /* a failed shrink keeps the bigger buffer */
+        s->open = b;
+        s->open_cap = OPEN_CHUNK_MIN;
+    }
+    return 0;
 }
 
 static void update_range(head *h, int64_t t)
@@ -453,9 +511,7 @@ static int append_locked(head *h, mseries *s, int64_t t, uint64_t vbits,
     }
     size_t len = chunk_enc_len(&s->enc);
     if (s->open_cap - len < CHUNK_APPEND_ROOM) {
-        size_t cap = s->open_cap + s->open_cap / 2 + 16;
-        if (cap > 65535)
-            cap = 65535;
+        size_t cap = s->open_cap + OPEN_CHUNK_STEP;
         uint8_t *b = realloc(s->open, cap);
         if (!b)
             return err_set(err, HERON_ENOMEM, "out of memory");
@@ -490,20 +546,21 @@ int head_add_tombstone(head *h, uint64_t id, int64_t mint, int64_t maxt)
     hshard *is = id_shard(h, id);
     int rc = 0;
     pthread_mutex_lock(&is->mu);
-    tinterval *t = realloc(s->tombs, (s->ntombs + 1) * sizeof *t);
+    mcold *c = cold_get(s);
+    tinterval *t = c ? realloc(c->tombs, (c->ntombs + 1) * sizeof *t) : NULL;
     if (!t) {
         rc = HERON_ENOMEM;
     } else {
         /* Insert sorted by mint, merging overlaps. */
-        s->tombs = t;
-        uint32_t i = s->ntombs;
+        c->tombs = t;
+        uint32_t i = c->ntombs;
         while (i > 0 && t[i - 1].mint > mint)
             i--;
-        memmove(t + i + 1, t + i, (s->ntombs - i) * sizeof *t);
+        memmove(t + i + 1, t + i, (c->ntombs - i) * sizeof *t);
         t[i] = (tinterval){mint, maxt};
-        s->ntombs++;
+        c->ntombs++;
         uint32_t w = 0;
-        for (uint32_t k = 1; k < s->ntombs; k++) {
+        for (uint32_t k = 1; k < c->ntombs; k++) {
             if (t[k].mint <= t[w].maxt || (t[w].maxt != INT64_MAX &&
                                             t[k].mint == t[w].maxt + 1)) {
                 if (t[k].maxt > t[w].maxt)
@@ -512,7 +569,7 @@ int head_add_tombstone(head *h, uint64_t id, int64_t mint, int64_t maxt)
                 t[++w] = t[k];
             }
         }
-        s->ntombs = w + 1;
+        c->ntombs = w + 1;
     }
     pthread_mutex_unlock(&is->mu);
     head_unpin(s);
@@ -539,17 +596,20 @@ static int truncate_series(head *h, mseries *s, int64_t mint)
         s->open = NULL;
         s->open_cap = 0;
     }
-    w = 0;
-    for (uint32_t i = 0; i < s->ntombs; i++)
-        if (s->tombs[i].maxt >= mint)
-            s->tombs[w++] = s->tombs[i];
-    s->ntombs = w;
-    uint16_t k = 0;
-    for (uint16_t i = 0; i < s->nooo; i++)
-        if (s->ooo[i].t >= mint)
-            s->ooo[k++] = s->ooo[i];
-    s->nooo = k;
-    return s->nfull == 0 && !s->open && s->nooo == 0;
+    mcold *c = s->cold;
+    if (c) {
+        w = 0;
+        for (uint32_t i = 0; i < c->ntombs; i++)
+            if (c->tombs[i].maxt >= mint)
+                c->tombs[w++] = c->tombs[i];
+        c->ntombs = w;
+        uint16_t k = 0;
+        for (uint16_t i = 0; i < c->nooo; i++)
+            if (c->ooo[i].t >= mint)
+                c->ooo[k++] = c->ooo[i];
+        c->nooo = k;
+    }
+    return s->nfull == 0 && !s->open && cold_of(s)->nooo == 0;
 }
 
 int head_truncate(head *h, int64_t mint)
@@ -575,11 +635,12 @@ int head_truncate(head *h, int64_t mint)
         mseries *s = head_get(h, dead.v[i]);
         if (!s)
             continue;
-        hshard *hs = hash_shard(h, s->hash), *is = id_shard(h, s->id);
+        hshard *hs = hash_shard(h, labels_hash(s->ls, s->nls));
+        hshard *is = id_shard(h, s->id);
         pthread_mutex_lock(&hs->mu);
         pthread_mutex_lock(&is->mu);
         int gone = atomic_load(&s->pins) == 1 && s->nfull == 0 && !s->open &&
-                   s->nooo == 0;
+                   cold_of(s)->nooo == 0;
         if (gone) {
             shard_remove(hs, s, 0);
             shard_remove(is, s, 1);
@@ -618,11 +679,12 @@ int head_truncate(head *h, int64_t mint)
                     if (s->enc.t > hi)
                         hi = s->enc.t;
                 }
-                if (s->nooo) {
-                    if (s->ooo[0].t < lo)
-                        lo = s->ooo[0].t;
-                    if (s->ooo[s->nooo - 1].t > hi)
-                        hi = s->ooo[s->nooo - 1].t;
+                const mcold *c = cold_of(s);
+                if (c->nooo) {
+                    if (c->ooo[0].t < lo)
+                        lo = c->ooo[0].t;
+                    if (c->ooo[c->nooo - 1].t > hi)
+                        hi = c->ooo[c->nooo - 1].t;
                 }
             }
         pthread_mutex_unlock(&is->mu);
@@ -681,10 +743,11 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
     hshard *is = id_shard(h, id);
     int rc = 0;
     pthread_mutex_lock(&is->mu);
+    const mcold *cold = cold_of(s);
     size_t max = s->nfull + 2;
     qchunk *cs = qarena_alloc(a, max * sizeof *cs);
-    tinterval *tombs = s->ntombs ? qarena_alloc(a, s->ntombs * sizeof *tombs) : NULL;
-    if (!cs || (s->ntombs && !tombs)) {
+    tinterval *tombs = cold->ntombs ? qarena_alloc(a, cold->ntombs * sizeof *tombs) : NULL;
+    if (!cs || (cold->ntombs && !tombs)) {
         rc = err_set(err, HERON_ENOMEM, "out of memory");
         goto out;
     }
@@ -715,28 +778,28 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         cs[n++] = (qchunk){.mint = s->open_mint, .maxt = s->enc.t, .b = copy,
                            .len = (uint32_t)len, .enc = CHUNK_ENC_XOR};
     }
-    if (s->nooo && s->ooo[s->nooo - 1].t >= mint && s->ooo[0].t <= maxt) {
-        uint8_t *b = qarena_alloc(a, CHUNK_BUF_BYTES((size_t)s->nooo));
+    if (cold->nooo && cold->ooo[cold->nooo - 1].t >= mint && cold->ooo[0].t <= maxt) {
+        uint8_t *b = qarena_alloc(a, CHUNK_BUF_BYTES((size_t)cold->nooo));
         if (!b) {
             rc = err_set(err, HERON_ENOMEM, "out of memory");
             goto out;
         }
         chunk_enc e;
         chunk_enc_init(&e, b);
-        for (uint16_t i = 0; i < s->nooo; i++)
-            chunk_enc_append(&e, s->ooo[i].t, s->ooo[i].v);
-        cs[n++] = (qchunk){.mint = s->ooo[0].t, .maxt = s->ooo[s->nooo - 1].t,
+        for (uint16_t i = 0; i < cold->nooo; i++)
+            chunk_enc_append(&e, cold->ooo[i].t, cold->ooo[i].v);
+        cs[n++] = (qchunk){.mint = cold->ooo[0].t, .maxt = cold->ooo[cold->nooo - 1].t,
                            .b = b, .len = (uint32_t)chunk_enc_len(&e),
                            .enc = CHUNK_ENC_XOR};
     }
-    if (s->ntombs)
-        memcpy(tombs, s->tombs, s->ntombs * sizeof *tombs);
+    if (cold->ntombs)
+        memcpy(tombs, cold->tombs, cold->ntombs * sizeof *tombs);
     out->ls = s->ls;
     out->nls = s->nls;
     out->chunks = cs;
     out->nchunks = n;
     out->tombs = tombs;
-    out->ntombs = s->ntombs;
+    out->ntombs = cold->ntombs;
 out:
     pthread_mutex_unlock(&is->mu);
     head_unpin(s);

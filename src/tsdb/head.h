@@ -37,26 +37,36 @@ typedef struct hchunk {
 
 #define HCHUNK_INT (UINT64_C(1) << 63)
 
+/* What few series need: tombstones and out-of-order samples, allocated
+ * on first use so that the common series does not carry the fields. */
+typedef struct mcold {
+    tinterval *tombs;
+    tsdb_sample *ooo; /* out-of-order samples, sorted, < OOO_CAP */
+    uint32_t ntombs;
+    uint16_t nooo;
+} mcold;
+
+/* One allocation per series, its labels inline; fields ordered to leave
+ * no padding (at 1M series every byte here is a megabyte). */
 typedef struct mseries mseries;
 struct mseries {
     mseries *hnext, *inext; /* hash / id chains */
-    uint64_t id, hash;
-    tsdb_label *ls; /* interned strings */
-    uint32_t nls;
-    atomic_uint pins;
-    atomic_uchar logged; /* its series record is in the WAL */
+    uint64_t id;
     /* Guarded by the id shard mutex: */
-    uint16_t open_cap;
-    uint16_t nooo;
-    uint32_t nfull, cap_full;
-    uint32_t ntombs;
     hchunk *full;
     uint8_t *open;      /* NULL: no open chunk */
+    mcold *cold;        /* NULL: no tombstones, no out-of-order samples */
     int64_t open_mint;
-    chunk_enc enc;
     int64_t maxt;       /* newest in-order sample, INT64_MIN: none */
-    tinterval *tombs;
-    tsdb_sample *ooo;   /* out-of-order samples, sorted, < OOO_CAP */
+    chunk_enc enc;
+    uint32_t nfull, cap_full;
+    uint16_t open_cap;
+    /* Not guarded (fixed at creation, or atomic): */
+    atomic_uchar logged; /* its series record is in the WAL */
+    atomic_uint pins;
+    uint32_t hbits;     /* label hash >> SHARD_BITS (the shard is known) */
+    uint32_t nls;
+    tsdb_label ls[];    /* interned strings */
 };
 
 typedef struct head_opts {
@@ -91,6 +101,9 @@ void head_free(head *h);
 int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
                        uint64_t want_id, mseries **out, int *created,
                        heron_err *err);
+/* The series of ls[0..n), pinned; NULL if none. ls needs non-NULL
+ * strings but no validation: an invalid set matches no series. */
+mseries *head_find(head *h, const tsdb_label *ls, size_t n);
 /* The series with this id, pinned; NULL if none. */
 mseries *head_get(head *h, uint64_t id);
 void head_unpin(mseries *s);

@@ -45,15 +45,36 @@ int labels_equal(const tsdb_label *a, size_t na, const tsdb_label *b,
 
 uint64_t labels_hash(const tsdb_label *ls, size_t n)
 {
+    /* The pairs as name 0xff value 0xff ..., hashed by one XXH3 call when
+     * they fit the stack buffer (nearly always): for short strings the
+     * streaming calls cost more than the hashing. Streaming what does not
+     * fit gives the same hash. */
+    char b[1024];
+    size_t len = 0;
     XXH3_state_t st;
-    XXH3_64bits_reset(&st);
-    static const char sep = '\xff';
-    for (size_t i = 0; i < n; i++) {
-        XXH3_64bits_update(&st, ls[i].name, strlen(ls[i].name));
-        XXH3_64bits_update(&st, &sep, 1);
-        XXH3_64bits_update(&st, ls[i].value, strlen(ls[i].value));
-        XXH3_64bits_update(&st, &sep, 1);
-    }
+    int streaming = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            const char *p = k ? ls[i].value : ls[i].name;
+            size_t pl = strlen(p);
+            if (len + pl + 1 > sizeof b) {
+                if (!streaming)
+                    XXH3_64bits_reset(&st);
+                streaming = 1;
+                XXH3_64bits_update(&st, b, len);
+                len = 0;
+                if (pl + 1 > sizeof b) {
+                    XXH3_64bits_update(&st, p, pl);
+                    pl = 0;
+                }
+            }
+            memcpy(b + len, p, pl);
+            b[len + pl] = '\xff';
+            len += pl + 1;
+        }
+    if (!streaming)
+        return XXH3_64bits(b, len);
+    XXH3_64bits_update(&st, b, len);
     return XXH3_64bits_digest(&st);
 }
 
