@@ -30,6 +30,10 @@
 extern "C" {
 #endif
 
+/* libheron.so exports exactly what this header declares; everything else
+ * in the library is built with hidden visibility. */
+#pragma GCC visibility push(default)
+
 #define HERON_VERSION "0.1.0"
 
 /* ---- errors ------------------------------------------------------------ */
@@ -544,6 +548,8 @@ int heron_privacy_monitor_consumed(heron_privacy_monitor *m,
                                    const char *operation,
                                    const char *const *label_values,
                                    double *epsilon, heron_err *err);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
