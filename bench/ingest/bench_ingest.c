@@ -70,6 +70,7 @@
 #include "rw_client.h"
 #include "testutil.h"
 #include "tsdb/tsdb.h"
+#include "victoria.h"
 
 #define TARGET_SERIES 100
 #define STEP_MS 15000
@@ -641,18 +642,6 @@ static void prometheus_snapshot(const peer *p, const char *dir)
     buf_free(&b);
 }
 
-static void victoria_get(const peer *p, const char *path)
-{
-    char url[512];
-    buf b;
-    buf_init(&b, 0);
-    snprintf(url, sizeof url, "%s%s", p->base, path);
-    long code = peer_http(url, NULL, &b);
-    if (code != 200)
-        fprintf(stderr, "bench_ingest: %s: HTTP %ld %.200s\n", path, code, b.data ? b.data : "");
-    buf_free(&b);
-}
-
 static void victoria_disk(const peer *p, const char *dir)
 {
     char path[400];
@@ -675,7 +664,8 @@ static void victoria_disk(const peer *p, const char *dir)
 
 static void run_server(int who, const char *heron_bin)
 {
-    char dir[300], log[300], cfg[300], f1[400], f2[400], f3[400], f4[400];
+    char dir[300], log[300], cfg[300], f1[400], f2[400], f3[400];
+    victoria_cmd vm;
     snprintf(dir, sizeof dir, "%s/%s", tmp_root, server_names[who]);
     snprintf(log, sizeof log, "%s/%s.log", tmp_root, server_names[who]);
     snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp_root);
@@ -701,17 +691,12 @@ static void run_server(int who, const char *heron_bin)
         argv[n++] = "--log.level=warn";
         break;
     default:
-        argv[n++] = "/usr/bin/victoria-metrics";
-        snprintf(f1, sizeof f1, "-storageDataPath=%s", dir);
-        snprintf(f2, sizeof f2, "-httpListenAddr=127.0.0.1:%d", p.port);
-        snprintf(f3, sizeof f3, "-search.maxUniqueTimeseries=%ld", 2 * g.series + 1000);
-        snprintf(f4, sizeof f4, "-search.maxQueryDuration=5m");
-        argv[n++] = f1, argv[n++] = f2, argv[n++] = f3, argv[n++] = f4;
-        argv[n++] = "-loggerLevel=ERROR";
+        victoria_cmd_init(&vm, dir, p.port, 2 * g.series + 1000);
         break;
     }
-    if (access(argv[0], X_OK) != 0) {
-        fprintf(stderr, "bench_ingest: %s is not installed; skipped\n", argv[0]);
+    char *const *cmd = who == VICTORIA ? vm.argv : argv;
+    if (access(cmd[0], X_OK) != 0) {
+        fprintf(stderr, "bench_ingest: %s is not installed; skipped\n", cmd[0]);
         return;
     }
     double elapsed = (double)(hclock_mono_ns() - start_ns) / 1e9;
@@ -721,7 +706,7 @@ static void run_server(int who, const char *heron_bin)
         return;
     }
     fprintf(stderr, "bench_ingest: %s ...\n", p.name);
-    if (peer_start(&p, argv, log) != 0) {
+    if (peer_start(&p, cmd, log) != 0) {
         peer_stop(&p);
         return;
     }

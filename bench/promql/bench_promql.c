@@ -1,23 +1,33 @@
 /*
- * bench_promql — dashboard range queries on heron beside Prometheus 2.42.
+ * bench_promql — dashboard range queries on heron beside Prometheus 2.42
+ * and VictoriaMetrics 1.79.
  *
- * Starts `heron server` and /usr/bin/prometheus on free loopback ports with
- * the same configuration (no scrape jobs, so neither writes samples of its own),
- * pushes the same 10,000 series x 2 h at 15 s (counters, classic histogram
- * buckets, gauges) into both with remote_write, then times a fixed set of
- * Grafana-style range queries (2 h, step 30 s) over HTTP, each run RUNS
- * times after a warm-up, and prints the medians:
+ * Starts `heron server`, /usr/bin/prometheus (the same configuration, no
+ * scrape jobs, so neither writes samples of its own) and
+ * /usr/bin/victoria-metrics (response cache off) on free loopback ports,
+ * each with its own directory, pushes the same 10,000 series x 2 h at 15 s
+ * (counters, classic histogram buckets, gauges) into all three with
+ * remote_write, asks VictoriaMetrics to /internal/force_flush, checks that
+ * each server counts all 10,000 series, then times a fixed set of
+ * Grafana-style range queries (2 h, step 30 s) with the same POST to each
+ * /api/v1/query_range, each run RUNS times after a warm-up whose answer
+ * must be non-empty, and prints the medians:
  *
  *   promql_<query>_median_seconds <heron> s prometheus <prometheus> s ratio <r>
+ *     victoriametrics <vm> s ratio_victoriametrics <heron/vm>
  *
- * Afterwards both servers are stopped, heron's data directory is opened in
- * process and each query is run once more through the engine to report the
- * peak memory its arena took and its evaluation time without HTTP and JSON, and both servers' peak resident set size is
- * reported too. Usage: bench_promql [RUNS] (default 7); HERON_BENCH_ONLY=name
- * times just that query; HERON_BENCH_KEEP=1 keeps the data directories.
+ * (one line) and each server's peak resident set size. Afterwards the
+ * servers are stopped, heron's data directory is opened in process and
+ * each query is run once more through the engine to report the peak
+ * memory its arena took and its evaluation time without HTTP and JSON.
+ * Usage: bench_promql [RUNS] (default 7); HERON_BENCH_ONLY=name times just
+ * that query; HERON_BENCH_KEEP=1 keeps the data directories. The run is
+ * bounded: after 600 s SIGALRM kills the servers it started (by PID) and
+ * exits 1. Loopback only.
  */
 #include <curl/curl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +39,7 @@
 #include "promql/engine.h"
 #include "rw_client.h"
 #include "tsdb/tsdb.h"
+#include "victoria.h"
 
 #define SERIES_JOBS 10
 #define SERIES_INSTANCES 50
@@ -49,8 +60,24 @@ static const struct {
     {"binary_op", "memory_bytes{kind=\"used\"} / on(job, instance) memory_bytes{kind=\"total\"}"},
 };
 #define NQ (sizeof queries / sizeof *queries)
+#define NSERIES (SERIES_JOBS * SERIES_INSTANCES * 20)
+#define LIMIT_S 600
+
+enum { HERON, PROMETHEUS, VICTORIA, NPEERS };
 
 static int64_t t0;
+static volatile sig_atomic_t started[NPEERS]; /* PIDs, for the time limit */
+
+static void on_fatal(int sig)
+{
+    for (int i = 0; i < NPEERS; i++)
+        if (started[i] > 0)
+            kill((pid_t)started[i], SIGKILL);
+    static const char msg[] = "bench_promql: stopped (time limit or signal)\n";
+    if (write(2, msg, sizeof msg - 1) < 0) {
+    }
+    _exit(sig == SIGALRM ? 1 : 128 + sig);
+}
 
 /* Sends the batch to every peer; returns the number of failed pushes. */
 static int push(rw_batch *b, peer *peers, int n)
@@ -150,8 +177,8 @@ static double time_query(const peer *p, const char *q, int runs)
     buf b;
     buf_init(&b, 0);
     double *t = calloc((size_t)runs, sizeof *t);
-    if (peer_http(url, form, &b) != 200) { /* warm-up */
-        fprintf(stderr, "%s: %s: %.300s\n", p->name, q, b.data);
+    if (peer_http(url, form, &b) != 200 || !strstr(b.data, "\"values\":[[")) { /* warm-up */
+        fprintf(stderr, "%s: %s: no answer: %.300s\n", p->name, q, b.data ? b.data : "");
         buf_free(&b);
         free(t);
         return -1;
@@ -166,6 +193,34 @@ static double time_query(const peer *p, const char *q, int runs)
     free(t);
     buf_free(&b);
     return med;
+}
+
+/* Whether p counts all NSERIES series at the last timestamp; retried for
+ * up to 10 s (VictoriaMetrics registers new series in the background). */
+static int count_ok(const peer *p)
+{
+    char esc[256], url[512];
+    peer_url_escape("count({__name__=~\"http_requests_total|request_duration_seconds_bucket|"
+                    "cpu_usage|memory_bytes\"})",
+                    esc, sizeof esc);
+    snprintf(url, sizeof url, "%s/api/v1/query?query=%s&time=%.3f", p->base, esc,
+             (double)(t0 + (NPOINTS - 1) * STEP_MS) / 1000);
+    buf b;
+    buf_init(&b, 0);
+    double n = -1;
+    for (int i = 0; i < 20 && n != NSERIES; i++) {
+        if (i)
+            usleep(500000);
+        const char *v = peer_http(url, NULL, &b) == 200 ? strstr(b.data, "\"value\":[") : NULL;
+        v = v ? strchr(v, ',') : NULL;
+        v = v ? strchr(v, '"') : NULL;
+        n = v ? strtod(v + 1, NULL) : -1;
+    }
+    if (n != NSERIES)
+        fprintf(stderr, "bench_promql: %s counts %.0f series of %d: %.300s\n", p->name, n,
+                NSERIES, b.data ? b.data : "");
+    buf_free(&b);
+    return n == NSERIES;
 }
 
 static long peak_rss_kib(pid_t pid)
@@ -212,65 +267,95 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     if (runs < 1)
         runs = 1;
-    if (access("/usr/bin/prometheus", X_OK) != 0) {
-        fprintf(stderr, "bench_promql: /usr/bin/prometheus is not installed\n");
-        return 1;
-    }
+    const char *need[] = {"/usr/bin/prometheus", VICTORIA_BINARY};
+    for (size_t i = 0; i < 2; i++)
+        if (access(need[i], X_OK) != 0) {
+            fprintf(stderr, "bench_promql: %s is not installed\n", need[i]);
+            return 1;
+        }
+    signal(SIGALRM, on_fatal);
+    signal(SIGINT, on_fatal);
+    signal(SIGTERM, on_fatal);
+    alarm(LIMIT_S);
     const char *bin = getenv("HERON_BINARY_DIR");
     char heron[512], tmp[256];
     snprintf(heron, sizeof heron, "%s/heron", bin ? bin : ".");
     if (peer_tmpdir(tmp, sizeof tmp))
         return 1;
     curl_global_init(CURL_GLOBAL_ALL);
-    char cfg[320], hdir[320], hdata[340], pdata[340], hlog[320], plog[320], cfgflag[340];
-    char hl[64], pl[64];
+    char cfg[320], hdir[320], vdir[320], hdata[340], pdata[340], cfgflag[340];
+    char logs[NPEERS][320], hl[64], pl[64];
     snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp);
     snprintf(hdir, sizeof hdir, "%s/heron", tmp);
+    snprintf(vdir, sizeof vdir, "%s/victoriametrics", tmp);
     snprintf(hdata, sizeof hdata, "--storage.tsdb.path=%s", hdir);
     snprintf(pdata, sizeof pdata, "--storage.tsdb.path=%s/prometheus", tmp);
-    snprintf(hlog, sizeof hlog, "%s/heron.log", tmp);
-    snprintf(plog, sizeof plog, "%s/prometheus.log", tmp);
     snprintf(cfgflag, sizeof cfgflag, "--config.file=%s", cfg);
     FILE *f = fopen(cfg, "w");
     if (f) {
         fputs("global:\n  scrape_interval: 15s\n", f);
         fclose(f);
     }
-    peer peers[2] = {{"heron", 0, peer_free_port(), ""}, {"prometheus", 0, peer_free_port(), ""}};
-    snprintf(hl, sizeof hl, "--web.listen-address=127.0.0.1:%d", peers[0].port);
-    snprintf(pl, sizeof pl, "--web.listen-address=127.0.0.1:%d", peers[1].port);
+    peer peers[NPEERS] = {{"heron", 0, peer_free_port(), ""},
+                          {"prometheus", 0, peer_free_port(), ""},
+                          {"victoriametrics", 0, peer_free_port(), ""}};
+    for (int i = 0; i < NPEERS; i++)
+        snprintf(logs[i], sizeof logs[i], "%s/%s.log", tmp, peers[i].name);
+    snprintf(hl, sizeof hl, "--web.listen-address=127.0.0.1:%d", peers[HERON].port);
+    snprintf(pl, sizeof pl, "--web.listen-address=127.0.0.1:%d", peers[PROMETHEUS].port);
     char *hargv[] = {heron, "server", cfgflag, hl, hdata, "--web.enable-remote-write-receiver",
                      "--log.level=warn", NULL};
     char *pargv[] = {"/usr/bin/prometheus", cfgflag, pl, pdata,
                      "--web.enable-remote-write-receiver", "--log.level=warn", NULL};
-    int rc = 1;
-    if (peer_start(&peers[0], hargv, hlog) == 0 && peer_start(&peers[1], pargv, plog) == 0) {
+    victoria_cmd vm;
+    victoria_cmd_init(&vm, vdir, peers[VICTORIA].port, 4 * NSERIES);
+    char *const *cmds[NPEERS] = {hargv, pargv, vm.argv};
+    int rc = 1, up = 0;
+    while (up < NPEERS && peer_start(&peers[up], cmds[up], logs[up]) == 0) {
+        started[up] = peers[up].pid;
+        up++;
+    }
+    if (up == NPEERS) {
         t0 = ((int64_t)time(NULL) - 2 * 3600) / 60 * 60 * 1000;
         uint64_t s = hclock_mono_ns();
-        if (generate(peers, 2) == 0) {
-            printf("promql_bench_series %d series\n", SERIES_JOBS * SERIES_INSTANCES * 20);
-            printf("promql_bench_push_seconds %.2f s (both servers)\n",
+        int ok = generate(peers, NPEERS) == 0 &&
+                 victoria_get(&peers[VICTORIA], "/internal/force_flush") == 0;
+        if (ok) {
+            printf("promql_bench_series %d series\n", NSERIES);
+            printf("promql_bench_push_seconds %.2f s (all three servers, one after another)\n",
                    (double)(hclock_mono_ns() - s) / 1e9);
+        }
+        for (int i = 0; i < NPEERS && ok; i++)
+            ok = count_ok(&peers[i]);
+        if (ok) {
             rc = 0;
             const char *only = getenv("HERON_BENCH_ONLY"); /* one query, for profiling */
             for (size_t i = 0; i < NQ; i++) {
                 if (only && strcmp(only, queries[i].name) != 0)
                     continue;
-                double h = time_query(&peers[0], queries[i].expr, runs);
-                double p = time_query(&peers[1], queries[i].expr, runs);
-                if (h < 0 || p < 0) {
+                double t[NPEERS];
+                for (int k = 0; k < NPEERS; k++)
+                    t[k] = time_query(&peers[k], queries[i].expr, runs);
+                if (t[HERON] < 0 || t[PROMETHEUS] < 0 || t[VICTORIA] < 0) {
                     rc = 1;
                     continue;
                 }
-                printf("promql_%s_median_seconds %.4f s prometheus %.4f s ratio %.2f\n",
-                       queries[i].name, h, p, h / p);
+                printf("promql_%s_median_seconds %.4f s prometheus %.4f s ratio %.2f "
+                       "victoriametrics %.4f s ratio_victoriametrics %.2f\n",
+                       queries[i].name, t[HERON], t[PROMETHEUS], t[HERON] / t[PROMETHEUS],
+                       t[VICTORIA], t[HERON] / t[VICTORIA]);
             }
-            printf("promql_server_peak_rss_bytes %ld bytes prometheus %ld bytes\n",
-                   peak_rss_kib(peers[0].pid) * 1024, peak_rss_kib(peers[1].pid) * 1024);
+            printf("promql_server_peak_rss_bytes %ld bytes prometheus %ld bytes "
+                   "victoriametrics %ld bytes\n",
+                   peak_rss_kib(peers[HERON].pid) * 1024,
+                   peak_rss_kib(peers[PROMETHEUS].pid) * 1024,
+                   peak_rss_kib(peers[VICTORIA].pid) * 1024);
         }
     }
-    peer_stop(&peers[0]);
-    peer_stop(&peers[1]);
+    for (int i = 0; i < NPEERS; i++) {
+        peer_stop(&peers[i]); /* also one that failed to start */
+        started[i] = 0;
+    }
     if (rc == 0)
         engine_memory(hdir);
     if (getenv("HERON_BENCH_KEEP")) /* keep the data, e.g. for profiling */
