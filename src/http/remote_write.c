@@ -1,7 +1,8 @@
 /* remote_write — the snappy + protobuf decoder declared in remote_write.h.
- * Pass one walks the whole message, validating every length and counting
- * series, labels, samples and string bytes; pass two, which can no longer
- * fail, fills one allocation sized from those counts. */
+ * One pass over the message fills growing arrays of series, labels and
+ * samples; the label strings go to one buffer as long as the message,
+ * which always holds them (each string takes at least one byte more in
+ * the message than its copy with a NUL). */
 #include "core/promnames.h"
 #include "http/remote_write.h"
 
@@ -23,7 +24,7 @@ static int pb_fail(pb *b, const char *what)
                    what, (size_t)(b->p - b->base));
 }
 
-static int pb_varint(pb *b, uint64_t *v)
+static int pb_varint_long(pb *b, uint64_t *v)
 {
     uint64_t r = 0;
     for (int shift = 0; shift < 70; shift += 7) {
@@ -39,6 +40,16 @@ static int pb_varint(pb *b, uint64_t *v)
         }
     }
     return pb_fail(b, "varint too long");
+}
+
+/* Keys and lengths are nearly always one byte. */
+static inline int pb_varint(pb *b, uint64_t *v)
+{
+    if (b->p < b->end && *b->p < 0x80) {
+        *v = *b->p++;
+        return 0;
+    }
+    return pb_varint_long(b, v);
 }
 
 /* Reads a field key; *wire is the wire type. */
@@ -99,16 +110,42 @@ static pb pb_sub(const pb *parent, const unsigned char *s, size_t n)
     return b;
 }
 
-/* What pass one counts; pass two fills through the same walk. */
 typedef struct rw_fill {
-    rw_request *r;          /* NULL in pass one */
-    tsdb_label *labels;     /* pass two: every series' labels */
-    tsdb_sample *samples;   /* pass two: every series' samples */
-    char *strings;          /* pass two: next free string byte */
-    size_t nseries, nlabels, nsamples, nbytes;
+    rw_series *series;
+    tsdb_label *labels;
+    tsdb_sample *samples;
+    char *strings;          /* next free string byte */
+    size_t nseries, nlabels, nsamples;
+    size_t cap_series, cap_labels, cap_samples;
+    int bad; /* the current series has an invalid name or value */
 } rw_fill;
 
-static int label_msg(pb *b, rw_fill *f, tsdb_label *out)
+/* The array v[0..n) (*cap long) with room for one more, moved when it
+ * had to grow; NULL without memory (v stays valid). */
+static void *grow(pb *b, void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t cap2 = *cap ? *cap * 2 : 64;
+    void *p = realloc(v, cap2 * size);
+    if (!p) {
+        err_set(b->err, HERON_ENOMEM, "out of memory decoding remote_write request");
+        return NULL;
+    }
+    *cap = cap2;
+    return p;
+}
+
+static char *copy_string(rw_fill *f, const unsigned char *s, size_t n)
+{
+    char *out = f->strings;
+    memcpy(out, s, n);
+    out[n] = 0;
+    f->strings += n + 1;
+    return out;
+}
+
+static int label_msg(pb *b, rw_fill *f)
 {
     const unsigned char *name = (const unsigned char *)"", *value = name;
     size_t nl = 0, vl = 0;
@@ -123,21 +160,22 @@ static int label_msg(pb *b, rw_fill *f, tsdb_label *out)
             : field == 2 ? pb_bytes(b, &value, &vl) : pb_skip(b, wire))
             return HERON_EINVAL;
     }
-    f->nbytes += nl + vl + 2;
-    if (out) {
-        memcpy(f->strings, name, nl);
-        f->strings[nl] = 0;
-        out->name = f->strings;
-        f->strings += nl + 1;
-        memcpy(f->strings, value, vl);
-        f->strings[vl] = 0;
-        out->value = f->strings;
-        f->strings += vl + 1;
-    }
+    /* Checked here, where the lengths are known. */
+    const char *n = (const char *)name, *v = (const char *)value;
+    f->bad |= !prom_label_name_valid(n, nl) || !prom_utf8_valid(v, vl) ||
+              (nl == 8 && memcmp(n, "__name__", 8) == 0 &&
+               !prom_metric_name_valid(v, vl));
+    tsdb_label *ls = grow(b, f->labels, &f->cap_labels, f->nlabels, sizeof *ls);
+    if (!ls)
+        return HERON_ENOMEM;
+    f->labels = ls;
+    tsdb_label *out = &ls[f->nlabels++];
+    out->name = copy_string(f, name, nl);
+    out->value = copy_string(f, value, vl);
     return 0;
 }
 
-static int sample_msg(pb *b, tsdb_sample *out)
+static int sample_msg(pb *b, rw_fill *f)
 {
     uint64_t bits = 0, ts = 0;
     while (b->p < b->end) {
@@ -161,39 +199,44 @@ static int sample_msg(pb *b, tsdb_sample *out)
             return HERON_EINVAL;
         }
     }
-    if (out) {
-        memcpy(&out->v, &bits, sizeof bits);
-        out->t = (int64_t)ts;
-    }
+    tsdb_sample *ss = grow(b, f->samples, &f->cap_samples, f->nsamples,
+                           sizeof *ss);
+    if (!ss)
+        return HERON_ENOMEM;
+    f->samples = ss;
+    tsdb_sample *out = &ss[f->nsamples++];
+    memcpy(&out->v, &bits, sizeof bits);
+    out->t = (int64_t)ts;
     return 0;
 }
 
-/* Sorts a series' labels by name and flags invalid sets. */
+/* Sorts a series' labels by name (senders send them sorted: one strcmp a
+ * pair says so) and flags sets with repeated names or none. */
 static void finish_series(rw_series *s)
 {
     tsdb_label *ls = s->labels;
+    int dup = 0;
     for (size_t i = 1; i < s->nlabels; i++) {
+        int c = strcmp(ls[i - 1].name, ls[i].name);
+        dup |= c == 0;
+        if (c <= 0)
+            continue;
         tsdb_label x = ls[i];
         size_t j = i;
-        while (j > 0 && strcmp(ls[j - 1].name, x.name) > 0) {
+        while (j > 0 && (c = strcmp(ls[j - 1].name, x.name)) >= 0) {
+            dup |= c == 0;
             ls[j] = ls[j - 1];
             j--;
         }
         ls[j] = x;
     }
-    s->invalid = s->nlabels == 0;
-    for (size_t i = 0; i < s->nlabels; i++) {
-        if (!prom_label_name_valid(ls[i].name, strlen(ls[i].name)) ||
-            !prom_utf8_valid(ls[i].value, strlen(ls[i].value)) ||
-            (i && strcmp(ls[i].name, ls[i - 1].name) == 0) ||
-            (strcmp(ls[i].name, "__name__") == 0 && !prom_metric_name_valid(ls[i].value, strlen(ls[i].value))))
-            s->invalid = 1;
-    }
+    s->invalid = s->nlabels == 0 || dup;
 }
 
 static int series_msg(pb *b, rw_fill *f)
 {
     size_t lab0 = f->nlabels, smp0 = f->nsamples;
+    f->bad = 0;
     while (b->p < b->end) {
         uint64_t field;
         int wire;
@@ -211,25 +254,22 @@ static int series_msg(pb *b, rw_fill *f)
         if (pb_bytes(b, &m, &n))
             return HERON_EINVAL;
         pb sub = pb_sub(b, m, n);
-        if (field == 1) {
-            if (label_msg(&sub, f, f->labels ? &f->labels[f->nlabels] : NULL))
-                return HERON_EINVAL;
-            f->nlabels++;
-        } else {
-            if (sample_msg(&sub, f->samples ? &f->samples[f->nsamples] : NULL))
-                return HERON_EINVAL;
-            f->nsamples++;
-        }
+        int rc = field == 1 ? label_msg(&sub, f) : sample_msg(&sub, f);
+        if (rc)
+            return rc;
     }
-    if (f->r) {
-        rw_series *s = &f->r->series[f->nseries];
-        s->labels = f->labels + lab0;
-        s->nlabels = f->nlabels - lab0;
-        s->samples = f->samples + smp0;
-        s->nsamples = f->nsamples - smp0;
-        finish_series(s);
-    }
-    f->nseries++;
+    rw_series *sv = grow(b, f->series, &f->cap_series, f->nseries, sizeof *sv);
+    if (!sv)
+        return HERON_ENOMEM;
+    f->series = sv;
+    /* The label and sample pointers are set once the arrays stop moving. */
+    rw_series *s = &sv[f->nseries++];
+    s->nlabels = f->nlabels - lab0;
+    s->labels = s->nlabels ? f->labels + lab0 : NULL;
+    s->samples = NULL;
+    s->nsamples = f->nsamples - smp0;
+    finish_series(s);
+    s->invalid |= f->bad;
     return 0;
 }
 
@@ -252,15 +292,11 @@ static int request_msg(pb *b, rw_fill *f)
         if (pb_bytes(b, &m, &n))
             return HERON_EINVAL;
         pb sub = pb_sub(b, m, n);
-        if (series_msg(&sub, f))
-            return HERON_EINVAL;
+        int rc = series_msg(&sub, f);
+        if (rc)
+            return rc;
     }
     return 0;
-}
-
-static size_t align8(size_t n)
-{
-    return (n + 7) & ~(size_t)7;
 }
 
 int rw_decode_proto(const unsigned char *p, size_t len, rw_request *out,
@@ -268,27 +304,28 @@ int rw_decode_proto(const unsigned char *p, size_t len, rw_request *out,
 {
     memset(out, 0, sizeof *out);
     pb b = {p, p + len, p, err};
-    rw_fill count = {0};
-    if (request_msg(&b, &count))
-        return HERON_EINVAL;
-    size_t s_off = 0;
-    size_t l_off = s_off + align8(count.nseries * sizeof(rw_series));
-    size_t m_off = l_off + align8(count.nlabels * sizeof(tsdb_label));
-    size_t c_off = m_off + align8(count.nsamples * sizeof(tsdb_sample));
-    unsigned char *mem = malloc(c_off + count.nbytes + 1);
-    if (!mem)
+    rw_fill f = {0};
+    out->strings = malloc(len ? len : 1);
+    if (!out->strings)
         return err_set(err, HERON_ENOMEM, "out of memory decoding remote_write request");
-    out->mem = mem;
-    out->series = (rw_series *)(void *)(mem + s_off);
-    out->nseries = count.nseries;
-    out->nsamples = count.nsamples;
-    rw_fill fill = {0};
-    fill.r = out;
-    fill.labels = (tsdb_label *)(void *)(mem + l_off);
-    fill.samples = (tsdb_sample *)(void *)(mem + m_off);
-    fill.strings = (char *)(mem + c_off);
-    pb again = {p, p + len, p, err};
-    request_msg(&again, &fill); /* cannot fail: pass one checked it all */
+    f.strings = out->strings;
+    int rc = request_msg(&b, &f);
+    out->series = f.series;
+    out->labels = f.labels;
+    out->samples = f.samples;
+    if (rc) {
+        rw_request_free(out);
+        return rc;
+    }
+    out->nseries = f.nseries;
+    out->nsamples = f.nsamples;
+    for (size_t i = 0, l = 0, m = 0; i < f.nseries; i++) {
+        rw_series *s = &out->series[i];
+        s->labels = s->nlabels ? f.labels + l : NULL;
+        s->samples = s->nsamples ? f.samples + m : NULL;
+        l += s->nlabels;
+        m += s->nsamples;
+    }
     return 0;
 }
 
@@ -317,6 +354,9 @@ int rw_decode(const char *body, size_t len, rw_request *out, heron_err *err)
 
 void rw_request_free(rw_request *r)
 {
-    free(r->mem);
+    free(r->series);
+    free(r->labels);
+    free(r->samples);
+    free(r->strings);
     memset(r, 0, sizeof *r);
 }

@@ -9,8 +9,8 @@
  *
  * The protobuf reader is written by hand: four small messages, every read
  * bounds-checked, unknown fields skipped by wire type (exemplars, native
- * histograms, metadata), and the result points into one allocation instead
- * of one per message as generated protobuf-c code would. Labels come out
+ * histograms, metadata), and the result points into four allocations
+ * instead of one per message as generated protobuf-c code would. Labels come out
  * sorted by name, NUL-terminated; a series whose names are invalid or
  * repeated is flagged (`invalid`), not dropped, so the caller decides.
  *
@@ -40,7 +40,10 @@ typedef struct rw_request {
     rw_series *series;
     size_t nseries;
     size_t nsamples; /* over all series */
-    void *mem;       /* owns everything above */
+    /* Own the series' labels, samples and label strings: */
+    tsdb_label *labels;
+    tsdb_sample *samples;
+    char *strings;
 } rw_request;
 
 /* Decodes a snappy-compressed WriteRequest. */
