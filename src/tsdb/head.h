@@ -47,10 +47,13 @@ typedef struct mcold {
 } mcold;
 
 /* One allocation per series, its labels inline; fields ordered to leave
- * no padding (at 1M series every byte here is a megabyte). */
+ * no padding (at 1M series every byte here is a megabyte), and what a
+ * lookup reads first (chains, hash bits, id) in the first cache line. */
 typedef struct mseries mseries;
 struct mseries {
     mseries *hnext, *inext; /* hash / id chains */
+    uint32_t hbits;     /* label hash >> SHARD_BITS (the shard is known) */
+    uint32_t nls;
     uint64_t id;
     /* Guarded by the id shard mutex: */
     hchunk *full;
@@ -64,8 +67,6 @@ struct mseries {
     /* Not guarded (fixed at creation, or atomic): */
     atomic_uchar logged; /* its series record is in the WAL */
     atomic_uint pins;
-    uint32_t hbits;     /* label hash >> SHARD_BITS (the shard is known) */
-    uint32_t nls;
     tsdb_label ls[];    /* interned strings */
 };
 
