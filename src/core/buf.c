@@ -99,3 +99,30 @@ int buf_printf(buf *b, const char *fmt, ...)
     b->len += (size_t)n;
     return 0;
 }
+
+int buf_read_file(buf *b, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return HERON_EIO;
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        rc = buf_append(b, chunk, n);
+    if (rc == 0 && ferror(fp))
+        rc = HERON_EIO;
+    fclose(fp);
+    return rc;
+}
+
+char *buf_load_file(const char *path, size_t *len)
+{
+    buf b;
+    buf_init(&b, 0);
+    if (buf_read_file(&b, path) != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b, len);
+}

@@ -32,5 +32,11 @@ int buf_puts(buf *b, const char *s);
 int buf_putc(buf *b, char c);
 int buf_printf(buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Appends the whole file at path. 0, HERON_EIO when it cannot be opened or
+ * read, or HERON_ENOMEM / HERON_ERANGE from growing the buffer. */
+int buf_read_file(buf *b, const char *path);
+/* The whole file at path as a malloc'd, NUL-terminated string the caller
+ * frees (*len without the NUL), or NULL when it cannot be read. */
+char *buf_load_file(const char *path, size_t *len);
 
 #endif

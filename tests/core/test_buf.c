@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -53,12 +54,39 @@ static void detach_empty_gives_empty_string(void **state)
     free(s);
 }
 
+static void loads_files(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/heron_buf_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    char big[100000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    assert_int_equal(write(fd, big, sizeof big), (ssize_t)sizeof big);
+    close(fd);
+    size_t len = 0;
+    char *text = buf_load_file(path, &len);
+    assert_non_null(text);
+    assert_int_equal(len, sizeof big);
+    assert_memory_equal(text, big, sizeof big);
+    assert_int_equal(text[len], '\0');
+    free(text);
+    buf capped;
+    buf_init(&capped, 1000);
+    assert_int_equal(buf_read_file(&capped, path), HERON_ERANGE);
+    buf_free(&capped);
+    unlink(path);
+    assert_null(buf_load_file("/nonexistent/heron", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grows_and_terminates),
         cmocka_unit_test(cap_refuses_and_keeps_content),
         cmocka_unit_test(detach_empty_gives_empty_string),
+        cmocka_unit_test(loads_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,20 +25,6 @@
 
 #include "promql/promql.h"
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    buf b;
-    buf_init(&b, 0);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_detach(&b, len);
-}
 
 static int labels_equal(const promql_labels *a, const promql_labels *b)
 {
@@ -208,7 +194,7 @@ static void test_golden(void **state)
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/promql/data/format_golden.txt", src ? src : ".");
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = buf_load_file(path, &len);
     assert_non_null(text);
     int records = 0, passed = 0, errors = 0, multiline = 0;
     char *q = NULL;

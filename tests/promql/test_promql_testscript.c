@@ -145,20 +145,6 @@ static void test_file_errors(void **state)
     }
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    buf b;
-    buf_init(&b, 0);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_detach(&b, len);
-}
 
 typedef struct file_counts {
     const char *name;
@@ -191,7 +177,7 @@ static void test_conformance_files(void **state)
         char path[4096];
         snprintf(path, sizeof path, "%s/../shared/conformance/promql/%s", src ? src : ".", fc->name);
         size_t len;
-        char *text = read_file(path, &len);
+        char *text = buf_load_file(path, &len);
         if (!text)
             fail_msg("cannot read %s", path);
         promql_arena a;

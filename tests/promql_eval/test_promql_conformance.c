@@ -423,20 +423,6 @@ typedef struct counts {
     int passed, failed, skipped;
 } counts;
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    buf b;
-    buf_init(&b, 0);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_detach(&b, len);
-}
 
 static counts run_file(const char *dir, const char *name, int optional_file)
 {
@@ -444,7 +430,7 @@ static counts run_file(const char *dir, const char *name, int optional_file)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = buf_load_file(path, &len);
     promql_arena arena;
     promql_arena_init(&arena, 0);
     promql_testscript ts;
