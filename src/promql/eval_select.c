@@ -18,6 +18,27 @@ int promql_matcher_compile(const promql_matcher *m, tsdb_matcher **out,
     return tsdb_matcher_new(t, m->name, m->value, out, err);
 }
 
+/* Each step's evaluation time after @ and offset, from the query arena,
+ * with their minimum and maximum; NULL when out of memory. */
+static int64_t *step_times(ev_ctx *c, const promql_modifiers *mod,
+                           int64_t *lo, int64_t *hi)
+{
+    size_t nst = c->nsteps;
+    int64_t *t = ev_alloc(c, (nst ? nst : 1) * sizeof *t);
+    if (!t)
+        return NULL;
+    *lo = INT64_MAX;
+    *hi = INT64_MIN;
+    for (size_t i = 0; i < nst; i++) {
+        t[i] = ev_sub(ev_at_time(c, mod, i), mod->offset_ms);
+        if (t[i] < *lo)
+            *lo = t[i];
+        if (t[i] > *hi)
+            *hi = t[i];
+    }
+    return t;
+}
+
 /* Scratch for one series' samples, grown with malloc, reused per series. */
 typedef struct sel_scratch {
     tsdb_sample *s;
@@ -108,17 +129,10 @@ static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
 {
     const promql_modifiers *mod = &vs->u.vs.mod;
     size_t nst = c->nsteps;
-    int64_t *tref = ev_alloc(c, (nst ? nst : 1) * sizeof *tref);
+    int64_t lo, hi;
+    int64_t *tref = step_times(c, mod, &lo, &hi);
     if (!tref)
         return HERON_ENOMEM;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t i = 0; i < nst; i++) {
-        tref[i] = ev_sub(ev_at_time(c, mod, i), mod->offset_ms);
-        if (tref[i] < lo)
-            lo = tref[i];
-        if (tref[i] > hi)
-            hi = tref[i];
-    }
     int64_t mint = ev_sub(lo, range_ms ? range_ms : c->lookback_ms);
 
     memset(out, 0, sizeof *out);
@@ -245,17 +259,10 @@ int ev_subquery(ev_ctx *c, const promql_node *n, ev_value *out)
     int64_t range = n->u.sq.range_ms;
     int64_t step = n->u.sq.step_ms ? n->u.sq.step_ms : c->subquery_step_ms;
     size_t nst = c->nsteps;
-    int64_t *wend = ev_alloc(c, (nst ? nst : 1) * sizeof *wend);
+    int64_t lo, hi;
+    int64_t *wend = step_times(c, mod, &lo, &hi);
     if (!wend)
         return HERON_ENOMEM;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t i = 0; i < nst; i++) {
-        wend[i] = ev_sub(ev_at_time(c, mod, i), mod->offset_ms);
-        if (wend[i] < lo)
-            lo = wend[i];
-        if (wend[i] > hi)
-            hi = wend[i];
-    }
     int64_t start = align_up(ev_sub(lo, range), step);
     uint64_t span = start > hi ? 0 : (uint64_t)hi - (uint64_t)start;
     size_t ninner = start > hi ? 0 : (size_t)(span / (uint64_t)step) + 1;
