@@ -315,36 +315,33 @@ void mem_postings_free(mem_postings *mp)
     free(mp);
 }
 
+/* The entry for key in m, added with a zeroed payload of `size` bytes
+ * when missing; NULL when out of memory. */
+static sentry *smap_get_or_add(smap *m, intern *in, const char *key, size_t size)
+{
+    uint64_t h = str_hash(key);
+    sentry *e = smap_find(m, key, h);
+    if (e)
+        return e;
+    void *val = calloc(1, size);
+    if (!val || !(e = smap_add(m, in, key, h))) {
+        free(val);
+        return NULL;
+    }
+    e->val = val;
+    return e;
+}
+
 int mem_postings_add(mem_postings *mp, uint64_t id, const tsdb_label *ls,
                      size_t n)
 {
     int rc = 0;
     pthread_rwlock_wrlock(&mp->lock);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        uint64_t nh = str_hash(ls[i].name);
-        sentry *ne = smap_find(&mp->names, ls[i].name, nh);
-        if (!ne) {
-            vlist *vl = calloc(1, sizeof *vl);
-            if (!vl || !(ne = smap_add(&mp->names, mp->in, ls[i].name, nh))) {
-                free(vl);
-                rc = HERON_ENOMEM;
-                break;
-            }
-            ne->val = vl;
-        }
-        vlist *vl = ne->val;
-        uint64_t vh = str_hash(ls[i].value);
-        sentry *ve = smap_find(&vl->values, ls[i].value, vh);
-        if (!ve) {
-            plist *p = calloc(1, sizeof *p);
-            if (!p || !(ve = smap_add(&vl->values, mp->in, ls[i].value, vh))) {
-                free(p);
-                rc = HERON_ENOMEM;
-                break;
-            }
-            ve->val = p;
-        }
-        rc = plist_insert(ve->val, id);
+        sentry *ne = smap_get_or_add(&mp->names, mp->in, ls[i].name, sizeof(vlist));
+        vlist *vl = ne ? ne->val : NULL;
+        sentry *ve = vl ? smap_get_or_add(&vl->values, mp->in, ls[i].value, sizeof(plist)) : NULL;
+        rc = ve ? plist_insert(ve->val, id) : HERON_ENOMEM;
     }
     if (rc == 0)
         rc = plist_insert(&mp->all, id);
