@@ -8,6 +8,7 @@
 
 #include "core/promnames.h"
 #include "core/fmt.h"
+#include "promql/agg_acc.h"
 #include "promql/eval.h"
 
 typedef struct agg_state {
@@ -67,74 +68,13 @@ static int agg_groups(agg_state *a)
 static int agg_fold(const agg_state *a, size_t g, size_t i, double *res)
 {
     promql_aggop op = a->n->u.agg.op;
-    double value = 0, mean = 0;
-    size_t count = 0;
+    agg_acc acc = {0};
     for (size_t m = a->first[g]; m < a->first[g + 1]; m++) {
         const ev_series *s = &a->in->vs[a->members[m]];
-        if (!s->ok[i])
-            continue;
-        double v = s->v[i];
-        count++;
-        if (count == 1) {
-            value = op == PROMQL_AGG_STDDEV || op == PROMQL_AGG_STDVAR ? 0 : v;
-            mean = v;
-            continue;
-        }
-        switch (op) {
-        case PROMQL_AGG_SUM:
-            value += v;
-            break;
-        case PROMQL_AGG_AVG:
-            if (isinf(mean)) {
-                if (isinf(v) && (mean > 0) == (v > 0))
-                    break;
-                if (!isinf(v) && !isnan(v))
-                    break;
-            }
-            mean += v / (double)count - mean / (double)count;
-            break;
-        case PROMQL_AGG_MAX:
-            if (value < v || isnan(value))
-                value = v;
-            break;
-        case PROMQL_AGG_MIN:
-            if (value > v || isnan(value))
-                value = v;
-            break;
-        case PROMQL_AGG_STDDEV:
-        case PROMQL_AGG_STDVAR: {
-            double d = v - mean;
-            mean += d / (double)count;
-            value += d * (v - mean);
-            break;
-        }
-        default:
-            break;
-        }
+        if (s->ok[i])
+            agg_acc_add(op, &acc, s->v[i]);
     }
-    if (!count)
-        return 0;
-    switch (op) {
-    case PROMQL_AGG_AVG:
-        value = mean;
-        break;
-    case PROMQL_AGG_COUNT:
-        value = (double)count;
-        break;
-    case PROMQL_AGG_GROUP:
-        value = 1;
-        break;
-    case PROMQL_AGG_STDVAR:
-        value = value / (double)count;
-        break;
-    case PROMQL_AGG_STDDEV:
-        value = sqrt(value / (double)count);
-        break;
-    default:
-        break;
-    }
-    *res = value;
-    return 1;
+    return agg_acc_result(op, &acc, res);
 }
 
 static int agg_group_out(agg_state *a, size_t g, size_t i, double v)
@@ -289,12 +229,14 @@ static int agg_count_values(agg_state *a, size_t i)
 
 int ev_aggregate(ev_ctx *c, const promql_node *n, ev_value *out)
 {
+    int rc = ev_aggregate_stream(c, n, out);
+    if (rc)
+        return rc < 0 ? rc : 0;
     agg_state a;
     memset(&a, 0, sizeof a);
     a.c = c;
     a.n = n;
     ev_value in, param;
-    int rc;
     memset(&param, 0, sizeof param);
     if (n->u.agg.param && (rc = ev_eval(c, n->u.agg.param, &param)))
         return rc;

@@ -156,6 +156,18 @@ int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
  * selector (args holds the other, evaluated, arguments): 1 if handled. */
 int ev_call_range_stream(ev_ctx *c, const promql_node *n, const ev_value *args,
                          ev_value *out);
+/* A range function of one matrix-selector argument, streamed into fn
+ * instead of a vector: per input series with any output, the labels its
+ * output series has and its values at the steps where ok (both valid
+ * during the call only). Taken only where the output label sets cannot
+ * collide (the selector names one metric, or the function keeps the
+ * name), so no duplicate check is lost: 1 if handled, 0 if not. */
+typedef int (*ev_row_fn)(void *arg, tsdb_label *ls, size_t nls, const double *v,
+                         const uint8_t *ok);
+int ev_call_range_rows(ev_ctx *c, const promql_node *n, ev_row_fn fn, void *arg);
+/* sum, avg, ... by/without over such a function, folded as the rows
+ * stream by: 1 if handled (out set), 0 if not, negative on error. */
+int ev_aggregate_stream(ev_ctx *c, const promql_node *n, ev_value *out);
 int ev_call_histogram_quantile(ev_ctx *c, const ev_value *args,
                                ev_value *out);
 int ev_call_label(ev_ctx *c, const promql_node *n, const ev_value *args,

@@ -380,6 +380,10 @@ typedef struct range_run {
     uint32_t *resets; /* counter functions: reset counts per sample */
     size_t resets_cap;
     ev_out o;
+    ev_row_fn row_fn; /* set: each series' values go to row_fn, not to o */
+    void *row_arg;
+    double *row_v; /* [nsteps] */
+    uint8_t *row_ok;
 } range_run;
 
 static const range_def *range_def_of(promql_func_id id)
@@ -404,6 +408,23 @@ static int range_run_init(range_run *r, ev_ctx *c, const promql_node *n,
     r->keep_name = id == PROMQL_FN_LAST_OVER_TIME;
     r->counter = id == PROMQL_FN_RATE || id == PROMQL_FN_INCREASE;
     return ev_out_init(&r->o, c, hint);
+}
+
+/* Hands a series' row of values to row_fn with the labels the output
+ * series would have, counting the samples it would hold. */
+static int range_row(range_run *r, const ev_rseries *rs)
+{
+    ev_ctx *c = r->c;
+    tsdb_label *ls = rs->ls;
+    size_t nls = rs->nls;
+    int rc;
+    if (!r->keep_name && ev_labels_drop_name(c, rs->ls, rs->nls, &ls, &nls))
+        return HERON_ENOMEM;
+    if ((rc = ev_count_samples(c, c->nsteps)) ||
+        (rc = r->row_fn(r->row_arg, ls, nls, r->row_v, r->row_ok)))
+        return rc;
+    memset(r->row_ok, 0, c->nsteps);
+    return 0;
 }
 
 /* Applies the function to every step's window of one series. */
@@ -448,6 +469,12 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
             return got;
         if (!got)
             continue;
+        if (r->row_fn) {
+            r->row_v[i] = v;
+            r->row_ok[i] = 1;
+            idx = 0;
+            continue;
+        }
         if (idx == SIZE_MAX) {
             tsdb_label *ls = rs->ls;
             size_t nls = rs->nls;
@@ -458,7 +485,7 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
         if ((rc = ev_out_set(&r->o, idx, i, v)))
             return rc;
     }
-    return 0;
+    return r->row_fn && idx != SIZE_MAX ? range_row(r, rs) : 0;
 }
 
 int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
@@ -498,6 +525,40 @@ int ev_call_range_stream(ev_ctx *c, const promql_node *n, const ev_value *args,
         return rc;
     ev_out_value(&r.o, out);
     return 1;
+}
+
+/* Whether the selector matches one metric name, so that dropping the name
+ * leaves the selected label sets distinct. */
+static int selects_one_name(const promql_node *vs)
+{
+    for (size_t i = 0; i < vs->u.vs.nmatchers; i++) {
+        const promql_matcher *m = &vs->u.vs.matchers[i];
+        if (m->type == PROMQL_MATCH_EQUAL && strcmp(m->name, "__name__") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int ev_call_range_rows(ev_ctx *c, const promql_node *n, ev_row_fn fn, void *arg)
+{
+    promql_func_id id = n->u.call.func->id;
+    const range_def *d = range_def_of(id);
+    if (!d || n->u.call.nargs != 1 || n->u.call.args[0]->kind != PROMQL_MATRIX_SELECTOR)
+        return 0;
+    const promql_node *ms = n->u.call.args[0];
+    if (id != PROMQL_FN_LAST_OVER_TIME && !selects_one_name(ms->u.ms.vs))
+        return 0;
+    range_run r;
+    if (range_run_init(&r, c, n, d, NULL, ms->u.ms.range_ms, 1))
+        return HERON_ENOMEM;
+    r.row_fn = fn;
+    r.row_arg = arg;
+    r.row_v = ev_alloc(c, (c->nsteps ? c->nsteps : 1) * sizeof *r.row_v);
+    r.row_ok = ev_calloc(c, c->nsteps ? c->nsteps : 1);
+    if (!r.row_v || !r.row_ok)
+        return HERON_ENOMEM;
+    int rc = ev_selector_each(c, ms->u.ms.vs, ms->u.ms.range_ms, range_series, &r);
+    return rc ? rc : 1;
 }
 
 static int absent_over_time(ev_ctx *c, const promql_node *n,
