@@ -21,7 +21,7 @@ struct tsdb_appender {
     pend *p;
     size_t n, cap;
     buf samples, series, rec;
-    tsdb_label *scratch; /* labels without empty values */
+    tsdb_label *scratch; /* labels without empty values; a series' labels */
     size_t scratch_cap;
 };
 
@@ -35,6 +35,16 @@ int tsdb_appender_new(tsdb_db *db, tsdb_appender **out, heron_err *err)
     buf_init(&a->series, 0);
     buf_init(&a->rec, 0);
     *out = a;
+    return 0;
+}
+
+static int grow_scratch(tsdb_appender *a, size_t n)
+{
+    tsdb_label *s = realloc(a->scratch, n * sizeof *s);
+    if (!s)
+        return HERON_ENOMEM;
+    a->scratch = s;
+    a->scratch_cap = n;
     return 0;
 }
 
@@ -52,13 +62,8 @@ static const tsdb_label *drop_empty(tsdb_appender *a, const tsdb_label *ls,
     }
     if (k == 0)
         return ls;
-    if (a->scratch_cap < *n) {
-        tsdb_label *s = realloc(a->scratch, *n * sizeof *s);
-        if (!s)
-            return NULL;
-        a->scratch = s;
-        a->scratch_cap = *n;
-    }
+    if (a->scratch_cap < *n && grow_scratch(a, *n))
+        return NULL;
     size_t w = 0;
     for (size_t i = 0; i < *n; i++)
         if (ls[i].value && ls[i].value[0])
@@ -139,7 +144,13 @@ static int encode_locked(tsdb_appender *a, heron_err *err)
         mseries *s = a->p[i].s;
         if (atomic_load(&s->logged))
             continue;
-        if (walrec_put_series(&a->series, s->id, s->ls, s->nls))
+        size_t n = head_series_labels(a->db->h, s, a->scratch, a->scratch_cap);
+        if (n > a->scratch_cap) {
+            if (grow_scratch(a, n))
+                return err_set(err, HERON_ENOMEM, "out of memory");
+            head_series_labels(a->db->h, s, a->scratch, n);
+        }
+        if (walrec_put_series(&a->series, s->id, a->scratch, n))
             return err_set(err, HERON_ENOMEM, "out of memory");
         atomic_store(&s->logged, 2); /* 2: logged by this batch */
     }

@@ -138,12 +138,8 @@ int head_new(const head_opts *o, head **out, heron_err *err)
     return 0;
 }
 
-static void series_free(head *h, mseries *s)
+static void series_free(mseries *s)
 {
-    for (uint32_t i = 0; i < s->nls; i++) {
-        intern_put(h->in, s->ls[i].name);
-        intern_put(h->in, s->ls[i].value);
-    }
     if (s->cold) {
         free(s->cold->tombs);
         free(s->cold->ooo);
@@ -164,7 +160,7 @@ void head_free(head *h)
             for (size_t b = 0; b < sh->nb; b++)
                 for (mseries *s = sh->b[b], *nx; s; s = nx) {
                     nx = s->inext;
-                    series_free(h, s);
+                    series_free(s);
                 }
             free(sh->b);
             pthread_mutex_destroy(&sh->mu);
@@ -184,27 +180,50 @@ void head_free(head *h)
     free(h);
 }
 
-static mseries *series_new(head *h, const tsdb_label *ls, size_t n,
-                           uint64_t hash)
+/* A series of n labels, its pairs still to be filled in. */
+static mseries *series_new(size_t n, uint64_t hash)
 {
-    mseries *s = calloc(1, sizeof *s + n * sizeof *s->ls);
+    mseries *s = calloc(1, sizeof *s + n * sizeof *s->pairs);
     if (!s)
         return NULL;
     s->hbits = hash_bits(hash);
     s->maxt = INT64_MIN;
-    for (size_t i = 0; i < n; i++) {
-        s->ls[i].name = intern_get(h->in, ls[i].name);
-        s->ls[i].value = s->ls[i].name ? intern_get(h->in, ls[i].value) : NULL;
-        if (!s->ls[i].value) {
-            if (s->ls[i].name)
-                intern_put(h->in, s->ls[i].name);
-            s->nls = (uint32_t)i;
-            series_free(h, s);
-            return NULL;
-        }
-    }
     s->nls = (uint32_t)n;
     return s;
+}
+
+size_t head_series_labels(head *h, const mseries *s, tsdb_label *out,
+                          size_t cap)
+{
+    if (s->nls <= cap)
+        for (uint32_t i = 0; i < s->nls; i++)
+            out[i] = mem_postings_pair(h->mp, s->pairs[i]);
+    return s->nls;
+}
+
+int head_series_equal(head *h, const mseries *s, const tsdb_label *ls,
+                      size_t n)
+{
+    if (n != s->nls)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        tsdb_label l = mem_postings_pair(h->mp, s->pairs[i]);
+        if ((l.name != ls[i].name && strcmp(l.name, ls[i].name)) ||
+            (l.value != ls[i].value && strcmp(l.value, ls[i].value)))
+            return 0;
+    }
+    return 1;
+}
+
+/* The labels of s in buf (cap entries) or, when they do not fit, in an
+ * array the caller frees; NULL without memory. */
+static tsdb_label *labels_of(head *h, const mseries *s, tsdb_label *buf,
+                             size_t cap)
+{
+    tsdb_label *ls = s->nls <= cap ? buf : malloc(s->nls * sizeof *ls);
+    if (ls)
+        head_series_labels(h, s, ls, s->nls);
+    return ls;
 }
 
 static void raise_next_id(head *h, uint64_t id)
@@ -215,13 +234,13 @@ static void raise_next_id(head *h, uint64_t id)
 }
 
 /* The series of ls[0..n) in its hash shard (locked), pinned; NULL if none. */
-static mseries *find_locked(hshard *hs, uint64_t hash, const tsdb_label *ls,
-                            size_t n)
+static mseries *find_locked(head *h, hshard *hs, uint64_t hash,
+                            const tsdb_label *ls, size_t n)
 {
     uint32_t hb = hash_bits(hash);
     if (hs->nb)
         for (mseries *s = hs->b[bucket(hb, hs->nb)]; s; s = s->hnext)
-            if (s->hbits == hb && labels_equal(s->ls, s->nls, ls, n)) {
+            if (s->hbits == hb && head_series_equal(h, s, ls, n)) {
                 atomic_fetch_add(&s->pins, 1);
                 return s;
             }
@@ -233,7 +252,7 @@ mseries *head_find(head *h, const tsdb_label *ls, size_t n)
     uint64_t hash = labels_hash(ls, n);
     hshard *hs = hash_shard(h, hash);
     pthread_mutex_lock(&hs->mu);
-    mseries *s = find_locked(hs, hash, ls, n);
+    mseries *s = find_locked(h, hs, hash, ls, n);
     pthread_mutex_unlock(&hs->mu);
     return s;
 }
@@ -246,7 +265,7 @@ int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
     hshard *hs = hash_shard(h, hash);
     *created = 0;
     pthread_mutex_lock(&hs->mu);
-    if ((*out = find_locked(hs, hash, ls, n))) {
+    if ((*out = find_locked(h, hs, hash, ls, n))) {
         pthread_mutex_unlock(&hs->mu);
         return 0;
     }
@@ -258,7 +277,7 @@ int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
                        "series limit of %llu reached, refusing new series %s",
                        (unsigned long long)h->o.max_series, desc);
     }
-    mseries *s = series_new(h, ls, n, hash);
+    mseries *s = series_new(n, hash);
     if (!s) {
         pthread_mutex_unlock(&hs->mu);
         return err_set(err, HERON_ENOMEM, "out of memory");
@@ -270,24 +289,24 @@ int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
         s->id = atomic_fetch_add(&h->next_id, 1);
     }
     atomic_init(&s->pins, 1);
+    /* Indexed first, as the index numbers its labels; a query that meets
+     * the id before the series is in the tables skips it. */
     hshard *is = id_shard(h, s->id);
-    int rc = shard_insert(hs, s, 0);
+    int rc = mem_postings_add(h->mp, s->id, ls, n, s->pairs);
     if (rc == 0) {
-        pthread_mutex_lock(&is->mu);
-        rc = shard_insert(is, s, 1);
-        pthread_mutex_unlock(&is->mu);
+        if ((rc = shard_insert(hs, s, 0)) == 0) {
+            pthread_mutex_lock(&is->mu);
+            rc = shard_insert(is, s, 1);
+            pthread_mutex_unlock(&is->mu);
+            if (rc)
+                shard_remove(hs, s, 0);
+        }
         if (rc)
-            shard_remove(hs, s, 0);
-    }
-    if (rc == 0 && (rc = mem_postings_add(h->mp, s->id, s->ls, s->nls))) {
-        pthread_mutex_lock(&is->mu);
-        shard_remove(is, s, 1);
-        pthread_mutex_unlock(&is->mu);
-        shard_remove(hs, s, 0);
+            mem_postings_remove(h->mp, s->id, s->pairs, n);
     }
     pthread_mutex_unlock(&hs->mu);
     if (rc) {
-        series_free(h, s);
+        series_free(s);
         return err_set(err, rc, "out of memory");
     }
     atomic_fetch_add(&h->nseries, 1);
@@ -351,8 +370,13 @@ static int reject(head *h, mseries *s, int64_t t, const char *why,
     if (!err)
         return HERON_ESTATE;
     char desc[160];
-    labels_format(s->ls, s->nls, desc, sizeof desc);
-    (void)h;
+    tsdb_label buf[16], *ls = labels_of(h, s, buf, 16);
+    if (ls)
+        labels_format(ls, s->nls, desc, sizeof desc);
+    else
+        snprintf(desc, sizeof desc, "#%llu", (unsigned long long)s->id);
+    if (ls != buf)
+        free(ls);
     return err_set(err, HERON_ESTATE, "%s: sample at %lld for series %s (%lld)",
                    why, (long long)t, desc, (long long)other);
 }
@@ -635,7 +659,15 @@ int head_truncate(head *h, int64_t mint)
         mseries *s = head_get(h, dead.v[i]);
         if (!s)
             continue;
-        hshard *hs = hash_shard(h, labels_hash(s->ls, s->nls));
+        tsdb_label buf[16], *ls = labels_of(h, s, buf, 16);
+        if (!ls) {
+            head_unpin(s);
+            rc = HERON_ENOMEM;
+            break;
+        }
+        hshard *hs = hash_shard(h, labels_hash(ls, s->nls));
+        if (ls != buf)
+            free(ls);
         hshard *is = id_shard(h, s->id);
         pthread_mutex_lock(&hs->mu);
         pthread_mutex_lock(&is->mu);
@@ -649,7 +681,7 @@ int head_truncate(head *h, int64_t mint)
         pthread_mutex_unlock(&hs->mu);
         if (gone) {
             rc = plist_push(&freed, s->id);
-            series_free(h, s);
+            series_free(s);
             atomic_fetch_sub(&h->nseries, 1);
         } else {
             head_unpin(s);
@@ -794,7 +826,13 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
     }
     if (cold->ntombs)
         memcpy(tombs, cold->tombs, cold->ntombs * sizeof *tombs);
-    out->ls = s->ls;
+    tsdb_label *ls = qarena_alloc(a, s->nls * sizeof *ls);
+    if (!ls) {
+        rc = err_set(err, HERON_ENOMEM, "out of memory");
+        goto out;
+    }
+    head_series_labels(h, s, ls, s->nls);
+    out->ls = ls;
     out->nls = s->nls;
     out->chunks = cs;
     out->nchunks = n;

@@ -9,7 +9,8 @@
  * by its id (id shards); both are arrays of independently locked chained
  * tables, so appends to different series rarely meet on a lock. A series'
  * samples, chunks and tombstones are guarded by its id shard's mutex. Label
- * strings are interned. Lookups pin a series (pins > 0) so that head_gc
+ * strings are interned, and a series names its labels by the 4-byte pair
+ * ids of the head's index (mem_postings.h). Lookups pin a series (pins > 0) so that head_gc
  * cannot free it while an appender still holds it.
  *
  * Lock order: hash shard, then id shard, then mem_postings / cmap.
@@ -27,7 +28,7 @@
 #include "tsdb/chunk.h"
 #include "tsdb/cmap.h"
 #include "tsdb/intern.h"
-#include "tsdb/postings.h"
+#include "tsdb/mem_postings.h"
 #include "tsdb/query.h"
 
 typedef struct hchunk {
@@ -67,7 +68,7 @@ struct mseries {
     /* Not guarded (fixed at creation, or atomic): */
     atomic_uchar logged; /* its series record is in the WAL */
     atomic_uint pins;
-    tsdb_label ls[];    /* interned strings */
+    uint32_t pairs[];   /* its labels: pair ids of the head's index */
 };
 
 typedef struct head_opts {
@@ -108,6 +109,13 @@ mseries *head_find(head *h, const tsdb_label *ls, size_t n);
 /* The series with this id, pinned; NULL if none. */
 mseries *head_get(head *h, uint64_t id);
 void head_unpin(mseries *s);
+/* Writes the labels of a pinned series to out when they fit (cap) and
+ * returns how many there are. */
+size_t head_series_labels(head *h, const mseries *s, tsdb_label *out,
+                          size_t cap);
+/* Does a pinned series have exactly the labels ls[0..n)? */
+int head_series_equal(head *h, const mseries *s, const tsdb_label *ls,
+                      size_t n);
 
 /* Would the sample be accepted now? 0 yes, 1 an identical duplicate (to
  * be ignored), HERON_ESTATE no (message names series and times). */

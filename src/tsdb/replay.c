@@ -93,7 +93,7 @@ static int on_series(uint64_t id, const tsdb_label *ls, size_t n, void *arg)
     /* An id already taken by other labels cannot be right: skip it. */
     mseries *s = head_get(c->db->h, id);
     if (s) {
-        int same = labels_equal(s->ls, s->nls, ls, n);
+        int same = head_series_equal(c->db->h, s, ls, n);
         head_unpin(s);
         if (!same)
             return HERON_EIO;

@@ -7,8 +7,9 @@
 
 #include <cmocka.h>
 
+#include "tsdb/idlist.h"
 #include "tsdb/intern.h"
-#include "tsdb/postings.h"
+#include "tsdb/mem_postings.h"
 #include "tutil.h"
 
 static uint64_t rng = 88172645463325252ULL;
@@ -86,7 +87,14 @@ static void test_mem_postings(void **state)
         char v[8];
         snprintf(v, sizeof v, "%llu", (unsigned long long)(id % 10));
         tsdb_label ls[2] = {{"job", id % 2 ? "odd" : "even"}, {"mod", v}};
-        assert_int_equal(mem_postings_add(mp, id, ls, 2), 0);
+        uint32_t pairs[2];
+        assert_int_equal(mem_postings_add(mp, id, ls, 2, pairs), 0);
+        /* The pair ids name the strings back. */
+        for (int k = 0; k < 2; k++) {
+            tsdb_label l = mem_postings_pair(mp, pairs[k]);
+            assert_string_equal(l.name, ls[k].name);
+            assert_string_equal(l.value, ls[k].value);
+        }
     }
     plist p = {0};
     assert_int_equal(mem_postings_get(mp, "job", "odd", &p), 0);
@@ -110,6 +118,18 @@ static void test_mem_postings(void **state)
     assert_int_equal(p.n, 90);
     assert_int_equal(mem_postings_get(mp, "nope", "x", &p), 0);
     assert_true(mem_postings_bytes(mp) > 0);
+    /* A freed pair's id is reused; remove undoes one add exactly. */
+    tsdb_label fresh[2] = {{"job", "odd"}, {"zone", "a"}};
+    uint32_t fp[2];
+    assert_int_equal(mem_postings_add(mp, 1000, fresh, 2, fp), 0);
+    assert_true(fp[1] < 13); /* 12 pairs were ever numbered, one freed */
+    mem_postings_remove(mp, 1000, fp, 2);
+    p.n = 0;
+    assert_int_equal(mem_postings_get(mp, "zone", "a", &p), 0);
+    assert_int_equal(p.n, 0);
+    p.n = 0;
+    assert_int_equal(mem_postings_get(mp, "job", "odd", &p), 0);
+    assert_int_equal(p.n, 40); /* 50 odd ids, less the 10 with mod=3 */
     plist_free(&p);
     plist_free(&dead);
     size_t during = intern_bytes(in);
@@ -118,6 +138,53 @@ static void test_mem_postings(void **state)
     /* Every string is released; only the hash tables' buckets remain. */
     assert_true(intern_bytes(in) < during);
     intern_free(in);
+}
+
+/* idlist against a plist, with ids on both sides of 2^32 so that lists
+ * widen part way. */
+static void test_idlist(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 50; round++) {
+        idlist l = {0};
+        plist ref = {0}, dead = {0}, out = {0};
+        uint64_t base = round % 2 ? (UINT64_C(1) << 32) - 100 : 1;
+        for (int i = 0; i < 300; i++) {
+            uint64_t id = base + rnd() % (round % 5 ? 200 : 1000000);
+            assert_int_equal(idlist_insert(&l, id), 0);
+            assert_int_equal(plist_push(&ref, id), 0);
+            if (rnd() % 7 == 0)
+                assert_int_equal(plist_push(&dead, base + rnd() % 200), 0);
+        }
+        plist_sort_unique(&ref);
+        plist_sort_unique(&dead);
+        assert_int_equal(idlist_copy(&l, &out), 0);
+        assert_int_equal(out.n, ref.n);
+        assert_memory_equal(out.v, ref.v, ref.n * sizeof *ref.v);
+        /* Subtract and remove agree with the reference. */
+        idlist_subtract(&l, &dead);
+        plist rest = {0};
+        assert_int_equal(plist_subtract(&ref, &dead, &rest), 0);
+        if (rest.n) {
+            idlist_remove(&l, rest.v[rest.n / 2]);
+            memmove(rest.v + rest.n / 2, rest.v + rest.n / 2 + 1,
+                    (rest.n - rest.n / 2 - 1) * sizeof *rest.v);
+            rest.n--;
+        }
+        idlist_remove(&l, 0); /* absent: no-op */
+        out.n = 0;
+        assert_int_equal(idlist_copy(&l, &out), 0);
+        assert_int_equal(out.n, rest.n);
+        if (rest.n)
+            assert_memory_equal(out.v, rest.v, rest.n * sizeof *rest.v);
+        /* Wide exactly when the ids ever spanned two upper halves. */
+        assert_int_equal(l.wide, ref.v[0] >> 32 != ref.v[ref.n - 1] >> 32);
+        idlist_free(&l);
+        plist_free(&ref);
+        plist_free(&dead);
+        plist_free(&out);
+        plist_free(&rest);
+    }
 }
 
 static void test_metrics(void **state)
@@ -250,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plist_ops),
         cmocka_unit_test(test_mem_postings),
+        cmocka_unit_test(test_idlist),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_import_analyze),
     };
