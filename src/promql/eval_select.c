@@ -45,19 +45,32 @@ typedef struct sel_scratch {
     size_t n, cap;
 } sel_scratch;
 
-static int scratch_push(sel_scratch *b, int64_t t, double v)
+/* Room for n more samples. */
+static int scratch_reserve(sel_scratch *b, size_t n)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        tsdb_sample *s = realloc(b->s, cap * sizeof *s);
-        if (!s)
-            return HERON_ENOMEM;
-        b->s = s;
-        b->cap = cap;
-    }
-    b->s[b->n].t = t;
-    b->s[b->n++].v = v;
+    if (b->n + n <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + n)
+        cap *= 2;
+    tsdb_sample *s = realloc(b->s, cap * sizeof *s);
+    if (!s)
+        return HERON_ENOMEM;
+    b->s = s;
+    b->cap = cap;
     return 0;
+}
+
+/* Appends n samples, without staleness markers for a range selector. */
+static void scratch_append(sel_scratch *b, const int64_t *ts, const double *vs,
+                           size_t n, int is_range)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (is_range && tsdb_is_stale_nan(vs[k]))
+            continue;
+        b->s[b->n].t = ts[k];
+        b->s[b->n++].v = vs[k];
+    }
 }
 
 static int copy_labels(ev_ctx *c, const tsdb_label *src, size_t n,
@@ -101,19 +114,27 @@ static void pick_instant(ev_ctx *c, const int64_t *tref, const tsdb_sample *sm,
     }
 }
 
+/* The series' samples from mint on, a chunk's worth at a time. */
 static int read_series(ev_ctx *c, tsdb_series_set *set, int64_t mint,
                        sel_scratch *b, int is_range)
 {
     tsdb_iterator *it = tsdb_series_set_iterator(set);
     int r = tsdb_iterator_seek(it, mint);
     b->n = 0;
-    while (r == 1) {
+    if (r == 1) { /* the iterator stands on the first sample */
         int64_t t;
         double v;
         tsdb_iterator_at(it, &t, &v);
-        if (!(is_range && tsdb_is_stale_nan(v)) && scratch_push(b, t, v))
+        if (scratch_reserve(b, 1))
             return ev_nomem(c);
-        r = tsdb_iterator_next(it);
+        scratch_append(b, &t, &v, 1, is_range);
+        const int64_t *ts;
+        const double *vs;
+        while ((r = tsdb_iterator_next_batch(it, &ts, &vs)) > 0) {
+            if (scratch_reserve(b, (size_t)r))
+                return ev_nomem(c);
+            scratch_append(b, ts, vs, (size_t)r, is_range);
+        }
     }
     if (r < 0)
         return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO,

@@ -435,34 +435,48 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
     int rc;
     if ((rc = ev_check_time(c)))
         return rc;
-    if (r->counter && rs->n > r->resets_cap) {
-        r->resets_cap = rs->n * 2;
-        if (!(r->resets = ev_alloc(c, r->resets_cap * sizeof *r->resets)))
-            return HERON_ENOMEM;
+    /* locals, so that the loops below need not reload through r and rs
+     * after every store and call */
+    const tsdb_sample *s = rs->s;
+    size_t n = rs->n, nsteps = c->nsteps;
+    uint32_t *resets = NULL;
+    if (r->counter) {
+        if (n > r->resets_cap) {
+            r->resets_cap = n * 2;
+            if (!(r->resets = ev_alloc(c, r->resets_cap * sizeof *r->resets)))
+                return HERON_ENOMEM;
+        }
+        resets = r->resets;
+        uint32_t k = 0;
+        for (size_t j = 0; j < n; j++) {
+            k += j && s[j].v < s[j - 1].v;
+            resets[j] = k;
+        }
     }
-    for (size_t j = 0; r->counter && j < rs->n; j++)
-        r->resets[j] = (j ? r->resets[j - 1] : 0) + (j && rs->s[j].v < rs->s[j - 1].v);
+    const double *p0 = r->p0 ? r->p0->sc : NULL, *p1 = r->p1 ? r->p1->sc : NULL;
+    int64_t range = r->range_ms;
     win w;
     memset(&w, 0, sizeof w);
     w.c = c;
     size_t lo = 0, hi = 0, idx = SIZE_MAX;
-    for (size_t i = 0; i < c->nsteps; i++) {
-        w.end = wend[i];
-        w.start = ev_sub(w.end, r->range_ms);
-        if (i && w.end < wend[i - 1])
+    for (size_t i = 0; i < nsteps; i++) {
+        int64_t end = wend[i], start = ev_sub(end, range);
+        if (i && end < wend[i - 1])
             lo = hi = 0;
-        while (lo < rs->n && rs->s[lo].t < w.start)
+        while (lo < n && s[lo].t < start)
             lo++;
         if (hi < lo)
             hi = lo;
-        while (hi < rs->n && rs->s[hi].t <= w.end)
+        while (hi < n && s[hi].t <= end)
             hi++;
-        w.s = rs->s + lo;
+        w.start = start;
+        w.end = end;
+        w.s = s + lo;
         w.n = hi - lo;
-        w.resets = r->counter ? r->resets + lo : NULL;
+        w.resets = resets ? resets + lo : NULL;
         w.ts = c->ts[i];
-        w.p0 = r->p0 ? r->p0->sc[i] : 0;
-        w.p1 = r->p1 ? r->p1->sc[i] : 0;
+        w.p0 = p0 ? p0[i] : 0;
+        w.p1 = p1 ? p1[i] : 0;
         double v;
         int got = r->d->fn(&w, &v);
         if (got < 0)
