@@ -30,17 +30,7 @@ static size_t bucket(uint64_t key, size_t nb)
     return (size_t)(key ^ (key >> 28)) & (nb - 1);
 }
 
-static uint64_t series_key(const mseries *s, int by_id)
-{
-    return by_id ? s->id >> SHARD_BITS : s->hbits;
-}
-
-static mseries **chain_next(mseries *s, int by_id)
-{
-    return by_id ? &s->inext : &s->hnext;
-}
-
-static int shard_insert(hshard *sh, mseries *s, int by_id)
+static int shard_insert(hshard *sh, mseries *s)
 {
     if (sh->n >= sh->nb) {
         size_t nb = sh->nb ? sh->nb * 2 : 4;
@@ -49,36 +39,37 @@ static int shard_insert(hshard *sh, mseries *s, int by_id)
             return HERON_ENOMEM;
         for (size_t i = 0; i < sh->nb; i++)
             for (mseries *e = sh->b[i], *nx; e; e = nx) {
-                nx = *chain_next(e, by_id);
-                size_t k = bucket(series_key(e, by_id), nb);
-                *chain_next(e, by_id) = b[k];
+                nx = e->hnext;
+                size_t k = bucket(e->hbits, nb);
+                e->hnext = b[k];
                 b[k] = e;
             }
         free(sh->b);
         sh->b = b;
         sh->nb = nb;
     }
-    size_t k = bucket(series_key(s, by_id), sh->nb);
-    *chain_next(s, by_id) = sh->b[k];
+    size_t k = bucket(s->hbits, sh->nb);
+    s->hnext = sh->b[k];
     sh->b[k] = s;
     sh->n++;
     return 0;
 }
 
-static void shard_remove(hshard *sh, mseries *s, int by_id)
+static void shard_remove(hshard *sh, mseries *s)
 {
-    mseries **pp = &sh->b[bucket(series_key(s, by_id), sh->nb)];
+    mseries **pp = &sh->b[bucket(s->hbits, sh->nb)];
     while (*pp && *pp != s)
-        pp = chain_next(*pp, by_id);
+        pp = &(*pp)->hnext;
     if (*pp) {
-        *pp = *chain_next(s, by_id);
+        *pp = s->hnext;
         sh->n--;
     }
 }
 
-static hshard *id_shard(head *h, uint64_t id)
+/* The lock of a series' slot in the id table. */
+static pthread_mutex_t *id_lock(head *h, uint64_t id)
 {
-    return &h->is[id % SHARDS];
+    return &h->id_locks[id % IDTABLE_SLOTS];
 }
 
 static uint32_t hash_bits(uint64_t hash)
@@ -115,16 +106,16 @@ int head_new(const head_opts *o, head **out, heron_err *err)
         return err_set(err, HERON_ENOMEM, "out of memory");
     h->o = *o;
     h->hs = calloc(SHARDS, sizeof *h->hs);
-    h->is = calloc(SHARDS, sizeof *h->is);
-    if (!h->hs || !h->is || intern_new(&h->in) ||
+    h->id_locks = calloc(IDTABLE_SLOTS, sizeof *h->id_locks);
+    if (!h->hs || !h->id_locks || idtable_new(&h->ids) || intern_new(&h->in) ||
         mem_postings_new(h->in, &h->mp)) {
         head_free(h);
         return err_set(err, HERON_ENOMEM, "out of memory");
     }
-    for (int i = 0; i < SHARDS; i++) {
+    for (int i = 0; i < SHARDS; i++)
         pthread_mutex_init(&h->hs[i].mu, NULL);
-        pthread_mutex_init(&h->is[i].mu, NULL);
-    }
+    for (unsigned i = 0; i < IDTABLE_SLOTS; i++)
+        pthread_mutex_init(&h->id_locks[i], NULL);
     int rc = cmap_open(o->chunks_dir, o->cmap_seg_bytes, &h->cm, err);
     if (rc) {
         head_free(h);
@@ -154,18 +145,19 @@ void head_free(head *h)
 {
     if (!h)
         return;
-    if (h->is) {
-        for (int i = 0; i < SHARDS; i++) {
-            hshard *sh = &h->is[i];
-            for (size_t b = 0; b < sh->nb; b++)
-                for (mseries *s = sh->b[b], *nx; s; s = nx) {
-                    nx = s->inext;
-                    series_free(s);
-                }
-            free(sh->b);
-            pthread_mutex_destroy(&sh->mu);
+    if (h->ids) {
+        for (unsigned i = 0; i < IDTABLE_SLOTS; i++) {
+            uint64_t leaf = 0;
+            mseries *s;
+            while ((s = idtable_scan(h->ids, i, &leaf)))
+                series_free(s);
         }
-        free(h->is);
+        idtable_free(h->ids);
+    }
+    if (h->id_locks) {
+        for (unsigned i = 0; i < IDTABLE_SLOTS; i++)
+            pthread_mutex_destroy(&h->id_locks[i]);
+        free(h->id_locks);
     }
     if (h->hs) {
         for (int i = 0; i < SHARDS; i++) {
@@ -291,23 +283,26 @@ int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
     atomic_init(&s->pins, 1);
     /* Indexed first, as the index numbers its labels; a query that meets
      * the id before the series is in the tables skips it. */
-    hshard *is = id_shard(h, s->id);
+    pthread_mutex_t *il = id_lock(h, s->id);
     int rc = mem_postings_add(h->mp, s->id, ls, n, s->pairs);
     if (rc == 0) {
-        if ((rc = shard_insert(hs, s, 0)) == 0) {
-            pthread_mutex_lock(&is->mu);
-            rc = shard_insert(is, s, 1);
-            pthread_mutex_unlock(&is->mu);
+        if ((rc = shard_insert(hs, s)) == 0) {
+            pthread_mutex_lock(il);
+            rc = idtable_get(h->ids, s->id) ? HERON_EINVAL : idtable_set(h->ids, s->id, s);
+            pthread_mutex_unlock(il);
             if (rc)
-                shard_remove(hs, s, 0);
+                shard_remove(hs, s);
         }
         if (rc)
             mem_postings_remove(h->mp, s->id, s->pairs, n);
     }
     pthread_mutex_unlock(&hs->mu);
     if (rc) {
+        unsigned long long id = s->id;
         series_free(s);
-        return err_set(err, rc, "out of memory");
+        return rc == HERON_ENOMEM
+                   ? err_set(err, rc, "out of memory")
+                   : err_set(err, rc, "series id %llu is taken or out of range", id);
     }
     atomic_fetch_add(&h->nseries, 1);
     *created = 1;
@@ -317,18 +312,13 @@ int head_get_or_create(head *h, const tsdb_label *ls, size_t n,
 
 mseries *head_get(head *h, uint64_t id)
 {
-    hshard *is = id_shard(h, id);
-    mseries *found = NULL;
-    pthread_mutex_lock(&is->mu);
-    if (is->nb)
-        for (mseries *s = is->b[bucket(id >> SHARD_BITS, is->nb)]; s; s = s->inext)
-            if (s->id == id) {
-                atomic_fetch_add(&s->pins, 1);
-                found = s;
-                break;
-            }
-    pthread_mutex_unlock(&is->mu);
-    return found;
+    pthread_mutex_t *il = id_lock(h, id);
+    pthread_mutex_lock(il);
+    mseries *s = idtable_get(h->ids, id);
+    if (s)
+        atomic_fetch_add(&s->pins, 1);
+    pthread_mutex_unlock(il);
+    return s;
 }
 
 void head_unpin(mseries *s)
@@ -403,10 +393,10 @@ static int check_locked(head *h, mseries *s, int64_t t, uint64_t vbits,
 
 int head_check(head *h, mseries *s, int64_t t, uint64_t vbits, heron_err *err)
 {
-    hshard *is = id_shard(h, s->id);
-    pthread_mutex_lock(&is->mu);
+    pthread_mutex_t *il = id_lock(h, s->id);
+    pthread_mutex_lock(il);
     int rc = check_locked(h, s, t, vbits, err);
-    pthread_mutex_unlock(&is->mu);
+    pthread_mutex_unlock(il);
     return rc;
 }
 
@@ -553,10 +543,10 @@ static int append_locked(head *h, mseries *s, int64_t t, uint64_t vbits,
 
 int head_append(head *h, mseries *s, int64_t t, uint64_t vbits, heron_err *err)
 {
-    hshard *is = id_shard(h, s->id);
-    pthread_mutex_lock(&is->mu);
+    pthread_mutex_t *il = id_lock(h, s->id);
+    pthread_mutex_lock(il);
     int rc = append_locked(h, s, t, vbits, err);
-    pthread_mutex_unlock(&is->mu);
+    pthread_mutex_unlock(il);
     if (rc == HERON_ESTATE)
         atomic_fetch_add(&h->ooo_rejected, 1);
     return rc;
@@ -567,9 +557,9 @@ int head_add_tombstone(head *h, uint64_t id, int64_t mint, int64_t maxt)
     mseries *s = head_get(h, id);
     if (!s)
         return 0;
-    hshard *is = id_shard(h, id);
+    pthread_mutex_t *il = id_lock(h, id);
     int rc = 0;
-    pthread_mutex_lock(&is->mu);
+    pthread_mutex_lock(il);
     mcold *c = cold_get(s);
     tinterval *t = c ? realloc(c->tombs, (c->ntombs + 1) * sizeof *t) : NULL;
     if (!t) {
@@ -595,7 +585,7 @@ int head_add_tombstone(head *h, uint64_t id, int64_t mint, int64_t maxt)
         }
         c->ntombs = w + 1;
     }
-    pthread_mutex_unlock(&is->mu);
+    pthread_mutex_unlock(il);
     head_unpin(s);
     return rc;
 }
@@ -636,6 +626,32 @@ static int truncate_series(head *h, mseries *s, int64_t mint)
     return s->nfull == 0 && !s->open && cold_of(s)->nooo == 0;
 }
 
+/* The oldest sample time of a series, INT64_MAX when it has none. */
+static int64_t series_mint(const mseries *s)
+{
+    int64_t lo = INT64_MAX;
+    for (uint32_t k = 0; k < s->nfull; k++)
+        if (s->full[k].mint < lo)
+            lo = s->full[k].mint;
+    if (s->open && s->enc.n && s->open_mint < lo)
+        lo = s->open_mint;
+    const mcold *c = cold_of(s);
+    if (c->nooo && c->ooo[0].t < lo)
+        lo = c->ooo[0].t;
+    return lo;
+}
+
+/* Frees the id table's empty leaves, with every id lock held so that no
+ * lookup is inside one. */
+static void shrink_ids(head *h)
+{
+    for (unsigned i = 0; i < IDTABLE_SLOTS; i++)
+        pthread_mutex_lock(&h->id_locks[i]);
+    idtable_shrink(h->ids, atomic_load(&h->next_id));
+    for (unsigned i = 0; i < IDTABLE_SLOTS; i++)
+        pthread_mutex_unlock(&h->id_locks[i]);
+}
+
 int head_truncate(head *h, int64_t mint)
 {
     long long mv = atomic_load(&h->min_valid);
@@ -643,21 +659,19 @@ int head_truncate(head *h, int64_t mint)
         atomic_store(&h->min_valid, mint);
     plist dead = {0};
     int rc = 0;
-    for (int i = 0; i < SHARDS && rc == 0; i++) {
-        hshard *is = &h->is[i];
-        pthread_mutex_lock(&is->mu);
-        for (size_t b = 0; b < is->nb && rc == 0; b++)
-            for (mseries *s = is->b[b]; s; s = s->inext)
-                if (truncate_series(h, s, mint) &&
-                    atomic_load(&s->pins) == 0 && (rc = plist_push(&dead, s->id)))
-                    break;
-        pthread_mutex_unlock(&is->mu);
+    mseries *s;
+    for (unsigned i = 0; i < IDTABLE_SLOTS && rc == 0; i++) {
+        pthread_mutex_lock(&h->id_locks[i]);
+        uint64_t leaf = 0;
+        while (rc == 0 && (s = idtable_scan(h->ids, i, &leaf)))
+            if (truncate_series(h, s, mint) && atomic_load(&s->pins) == 0)
+                rc = plist_push(&dead, s->id);
+        pthread_mutex_unlock(&h->id_locks[i]);
     }
     plist_sort_unique(&dead);
     plist freed = {0};
     for (size_t i = 0; i < dead.n && rc == 0; i++) {
-        mseries *s = head_get(h, dead.v[i]);
-        if (!s)
+        if (!(s = head_get(h, dead.v[i])))
             continue;
         tsdb_label buf[16], *ls = labels_of(h, s, buf, 16);
         if (!ls) {
@@ -668,16 +682,16 @@ int head_truncate(head *h, int64_t mint)
         hshard *hs = hash_shard(h, labels_hash(ls, s->nls));
         if (ls != buf)
             free(ls);
-        hshard *is = id_shard(h, s->id);
+        pthread_mutex_t *il = id_lock(h, s->id);
         pthread_mutex_lock(&hs->mu);
-        pthread_mutex_lock(&is->mu);
+        pthread_mutex_lock(il);
         int gone = atomic_load(&s->pins) == 1 && s->nfull == 0 && !s->open &&
                    cold_of(s)->nooo == 0;
         if (gone) {
-            shard_remove(hs, s, 0);
-            shard_remove(is, s, 1);
+            shard_remove(hs, s);
+            idtable_clear(h->ids, s->id);
         }
-        pthread_mutex_unlock(&is->mu);
+        pthread_mutex_unlock(il);
         pthread_mutex_unlock(&hs->mu);
         if (gone) {
             rc = plist_push(&freed, s->id);
@@ -689,39 +703,24 @@ int head_truncate(head *h, int64_t mint)
     }
     if (rc == 0)
         rc = mem_postings_delete(h->mp, &freed);
+    if (freed.n)
+        shrink_ids(h);
     plist_free(&dead);
     plist_free(&freed);
     cmap_truncate(h->cm, mint);
-    /* Recompute the sample range from what is left. */
-    int64_t lo = INT64_MAX, hi = INT64_MIN; /* maxt stays: it bounds appends */
-    for (int i = 0; i < SHARDS; i++) {
-        hshard *is = &h->is[i];
-        pthread_mutex_lock(&is->mu);
-        for (size_t b = 0; b < is->nb; b++)
-            for (mseries *s = is->b[b]; s; s = s->inext) {
-                for (uint32_t k = 0; k < s->nfull; k++) {
-                    if (s->full[k].mint < lo)
-                        lo = s->full[k].mint;
-                    if (s->full[k].maxt > hi)
-                        hi = s->full[k].maxt;
-                }
-                if (s->open && s->enc.n) {
-                    if (s->open_mint < lo)
-                        lo = s->open_mint;
-                    if (s->enc.t > hi)
-                        hi = s->enc.t;
-                }
-                const mcold *c = cold_of(s);
-                if (c->nooo) {
-                    if (c->ooo[0].t < lo)
-                        lo = c->ooo[0].t;
-                    if (c->ooo[c->nooo - 1].t > hi)
-                        hi = c->ooo[c->nooo - 1].t;
-                }
-            }
-        pthread_mutex_unlock(&is->mu);
+    /* Recompute the sample range from what is left (maxt stays: it bounds
+     * appends). */
+    int64_t lo = INT64_MAX;
+    for (unsigned i = 0; i < IDTABLE_SLOTS; i++) {
+        pthread_mutex_lock(&h->id_locks[i]);
+        uint64_t leaf = 0;
+        while ((s = idtable_scan(h->ids, i, &leaf))) {
+            int64_t m = series_mint(s);
+            if (m < lo)
+                lo = m;
+        }
+        pthread_mutex_unlock(&h->id_locks[i]);
     }
-    (void)hi;
     /* Chunks that straddle mint keep older samples, already in a block. */
     if (lo < mint)
         lo = mint;
@@ -772,9 +771,9 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
     mseries *s = head_get(h, id);
     if (!s)
         return HERON_ENOENT;
-    hshard *is = id_shard(h, id);
+    pthread_mutex_t *il = id_lock(h, id);
     int rc = 0;
-    pthread_mutex_lock(&is->mu);
+    pthread_mutex_lock(il);
     const mcold *cold = cold_of(s);
     size_t max = s->nfull + 2;
     qchunk *cs = qarena_alloc(a, max * sizeof *cs);
@@ -839,7 +838,7 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
     out->tombs = tombs;
     out->ntombs = cold->ntombs;
 out:
-    pthread_mutex_unlock(&is->mu);
+    pthread_mutex_unlock(il);
     head_unpin(s);
     return rc;
 }

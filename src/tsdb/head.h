@@ -5,15 +5,16 @@
  * A full chunk is re-encoded with the integer encoding when that is
  * smaller (chunk.h), once, as it leaves the open slot.
  *
- * A series is found by the xxh3 hash of its sorted labels (hash shards) or
- * by its id (id shards); both are arrays of independently locked chained
- * tables, so appends to different series rarely meet on a lock. A series'
- * samples, chunks and tombstones are guarded by its id shard's mutex. Label
- * strings are interned, and a series names its labels by the 4-byte pair
- * ids of the head's index (mem_postings.h). Lookups pin a series (pins > 0) so that head_gc
+ * A series is found by the xxh3 hash of its sorted labels (hash shards:
+ * independently locked chained tables) or by its id (idtable.h, a radix
+ * table whose slots are guarded by IDTABLE_SLOTS id locks), so appends to
+ * different series rarely meet on a lock. A series' samples, chunks and
+ * tombstones are guarded by its id lock. Label strings are interned, and a
+ * series names its labels by the 4-byte pair ids of the head's index
+ * (mem_postings.h). Lookups pin a series (pins > 0) so that truncation
  * cannot free it while an appender still holds it.
  *
- * Lock order: hash shard, then id shard, then mem_postings / cmap.
+ * Lock order: hash shard, then id lock, then mem_postings / cmap.
  * Thread-safety: every function is safe from any thread except
  * head_truncate and head_free, which the database calls with readers
  * excluded (its reload lock held exclusively).
@@ -27,6 +28,7 @@
 
 #include "tsdb/chunk.h"
 #include "tsdb/cmap.h"
+#include "tsdb/idtable.h"
 #include "tsdb/intern.h"
 #include "tsdb/mem_postings.h"
 #include "tsdb/query.h"
@@ -52,7 +54,7 @@ typedef struct mcold {
  * lookup reads first (chains, hash bits, id) in the first cache line. */
 typedef struct mseries mseries;
 struct mseries {
-    mseries *hnext, *inext; /* hash / id chains */
+    mseries *hnext;     /* hash chain */
     uint32_t hbits;     /* label hash >> SHARD_BITS (the shard is known) */
     uint32_t nls;
     uint64_t id;
@@ -87,7 +89,8 @@ struct head {
     mem_postings *mp;
     cmap *cm;
     struct hshard *hs; /* by hash */
-    struct hshard *is; /* by id */
+    idtable *ids;      /* by id */
+    pthread_mutex_t *id_locks; /* IDTABLE_SLOTS: the id table's slots */
     atomic_ullong next_id;
     atomic_ullong nseries, nchunks, appended, ooo_rejected, ooo_accepted;
     atomic_llong mint, maxt;   /* sample range, INT64_MAX/INT64_MIN empty */

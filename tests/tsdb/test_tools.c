@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "tsdb/idlist.h"
+#include "tsdb/idtable.h"
 #include "tsdb/intern.h"
 #include "tsdb/mem_postings.h"
 #include "tutil.h"
@@ -187,6 +188,44 @@ static void test_idlist(void **state)
     }
 }
 
+/* The id table: lookups, per-slot scans in id order, clearing, leaves
+ * freed once empty, the id range. Entries are the ids themselves. */
+static void test_idtable(void **state)
+{
+    (void)state;
+    idtable *t;
+    assert_int_equal(idtable_new(&t), 0);
+    const uint64_t far = UINT64_C(1) << 40;
+    for (uint64_t id = 1; id <= 3 * IDTABLE_SLOTS; id++)
+        assert_int_equal(idtable_set(t, id, (void *)(uintptr_t)id), 0);
+    assert_int_equal(idtable_set(t, far + 5, (void *)(uintptr_t)(far + 5)), 0);
+    assert_int_equal(idtable_set(t, IDTABLE_MAX_ID + 1, (void *)1), HERON_ERANGE);
+    assert_null(idtable_get(t, IDTABLE_MAX_ID + 1));
+    assert_null(idtable_get(t, 0));
+    assert_null(idtable_get(t, far));
+    for (uint64_t id = 1; id <= 3 * IDTABLE_SLOTS; id++)
+        assert_int_equal((uintptr_t)idtable_get(t, id), id);
+    /* Slot 5 holds ids 5, 5 + 4096, 5 + 8192 and far + 5, in that order. */
+    uint64_t leaf = 0, want[] = {5, 5 + IDTABLE_SLOTS, 5 + 2 * IDTABLE_SLOTS, far + 5};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal((uintptr_t)idtable_scan(t, 5, &leaf), want[i]);
+    assert_null(idtable_scan(t, 5, &leaf));
+    /* Emptying the first leaf (ids 1..4095; id 0 is never used) frees it
+     * on shrink, and scans start past it. */
+    size_t before = idtable_bytes(t);
+    for (uint64_t id = 1; id < IDTABLE_SLOTS; id++)
+        idtable_clear(t, id);
+    idtable_shrink(t, 2 * IDTABLE_SLOTS);
+    assert_true(idtable_bytes(t) < before);
+    assert_null(idtable_get(t, 5));
+    leaf = 0;
+    assert_int_equal((uintptr_t)idtable_scan(t, 5, &leaf), 5 + IDTABLE_SLOTS);
+    /* A leaf that still has entries stays. */
+    idtable_shrink(t, far);
+    assert_int_equal((uintptr_t)idtable_get(t, 2 * IDTABLE_SLOTS), 2 * IDTABLE_SLOTS);
+    idtable_free(t);
+}
+
 static void test_metrics(void **state)
 {
     (void)state;
@@ -318,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_plist_ops),
         cmocka_unit_test(test_mem_postings),
         cmocka_unit_test(test_idlist),
+        cmocka_unit_test(test_idtable),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_import_analyze),
     };
