@@ -137,6 +137,30 @@ int ev_series_alloc(ev_ctx *c, ev_series *s);
 
 /* ---- node kinds, one file each ------------------------------------------ */
 
+/* A selector's series read one at a time (eval_select.c): open computes
+ * the steps' times after @ and offset (tref, also the window ends of a
+ * matrix selector) and selects; next reads the next series with samples
+ * into b (without staleness markers for a range selector) and copies its
+ * labels into the arena: 1, 0 at the end, or a negative code. Close also
+ * after a failed open. */
+typedef struct ev_samples {
+    tsdb_sample *s; /* malloc'd, grown as needed */
+    size_t n, cap;
+} ev_samples;
+typedef struct ev_sel {
+    ev_ctx *c;
+    int64_t *tref; /* [nsteps], in the arena */
+    int64_t mint;
+    int is_range;
+    tsdb_matcher **ms;
+    size_t nm;
+    tsdb_querier *q;
+    tsdb_series_set *set;
+} ev_sel;
+int ev_sel_open(ev_ctx *c, const promql_node *vs, int64_t range_ms, ev_sel *s);
+int ev_sel_next(ev_sel *s, ev_samples *b, tsdb_label **ls, size_t *nls);
+void ev_sel_close(ev_sel *s);
+
 int ev_selector(ev_ctx *c, const promql_node *vs, int64_t range_ms,
                 int want_timestamps, ev_value *out);
 /* A matrix selector streamed: fn sees each series with its samples (valid
@@ -165,6 +189,19 @@ int ev_call_range_stream(ev_ctx *c, const promql_node *n, const ev_value *args,
 typedef int (*ev_row_fn)(void *arg, tsdb_label *ls, size_t nls, const double *v,
                          const uint8_t *ok);
 int ev_call_range_rows(ev_ctx *c, const promql_node *n, ev_row_fn fn, void *arg);
+/* A matrix selector's series turned into rows by kernel, on the calling
+ * thread and one helper thread (eval_rows.c); sink sees every series with
+ * values, in selection order, on the calling thread, with the input
+ * series' labels. The kernel must not touch the context or the arena:
+ * from a series' samples and the window ends it fills v and ok ([nsteps],
+ * ok zeroed beforehand) using scratch (one uint32_t per sample) and
+ * returns whether any step has a value. */
+typedef int (*ev_row_kernel)(const void *arg, const tsdb_sample *s, size_t n,
+                             const int64_t *wend, uint32_t *scratch, double *v,
+                             uint8_t *ok);
+int ev_selector_rows(ev_ctx *c, const promql_node *vs, int64_t range_ms,
+                     ev_row_kernel kernel, const void *karg, ev_row_fn sink,
+                     void *sarg);
 /* sum, avg, ... by/without over such a function, folded as the rows
  * stream by: 1 if handled (out set), 0 if not, negative on error. */
 int ev_aggregate_stream(ev_ctx *c, const promql_node *n, ev_value *out);

@@ -39,14 +39,8 @@ static int64_t *step_times(ev_ctx *c, const promql_modifiers *mod,
     return t;
 }
 
-/* Scratch for one series' samples, grown with malloc, reused per series. */
-typedef struct sel_scratch {
-    tsdb_sample *s;
-    size_t n, cap;
-} sel_scratch;
-
 /* Room for n more samples. */
-static int scratch_reserve(sel_scratch *b, size_t n)
+static int scratch_reserve(ev_samples *b, size_t n)
 {
     if (b->n + n <= b->cap)
         return 0;
@@ -62,7 +56,7 @@ static int scratch_reserve(sel_scratch *b, size_t n)
 }
 
 /* Appends n samples, without staleness markers for a range selector. */
-static void scratch_append(sel_scratch *b, const int64_t *ts, const double *vs,
+static void scratch_append(ev_samples *b, const int64_t *ts, const double *vs,
                            size_t n, int is_range)
 {
     for (size_t k = 0; k < n; k++) {
@@ -116,7 +110,7 @@ static void pick_instant(ev_ctx *c, const int64_t *tref, const tsdb_sample *sm,
 
 /* The series' samples from mint on, a chunk's worth at a time. */
 static int read_series(ev_ctx *c, tsdb_series_set *set, int64_t mint,
-                       sel_scratch *b, int is_range)
+                       ev_samples *b, int is_range)
 {
     tsdb_iterator *it = tsdb_series_set_iterator(set);
     int r = tsdb_iterator_seek(it, mint);
@@ -143,59 +137,89 @@ static int read_series(ev_ctx *c, tsdb_series_set *set, int64_t mint,
     return 0;
 }
 
+int ev_sel_open(ev_ctx *c, const promql_node *vs, int64_t range_ms, ev_sel *s)
+{
+    memset(s, 0, sizeof *s);
+    s->c = c;
+    s->is_range = range_ms != 0;
+    int64_t lo, hi;
+    if (!(s->tref = step_times(c, &vs->u.vs.mod, &lo, &hi)))
+        return HERON_ENOMEM;
+    s->mint = ev_sub(lo, range_ms ? range_ms : c->lookback_ms);
+    if (c->nsteps == 0)
+        return 0;
+    size_t nm = vs->u.vs.nmatchers;
+    if (!(s->ms = calloc(nm ? nm : 1, sizeof *s->ms)))
+        return ev_nomem(c);
+    s->nm = nm;
+    heron_err terr = {0};
+    for (size_t i = 0; i < nm; i++)
+        if (promql_matcher_compile(&vs->u.vs.matchers[i], &s->ms[i], &terr))
+            return ev_fail(c, PROMQL_ERR_BAD_DATA, HERON_EINVAL, "%s", terr.msg);
+    if (tsdb_querier_new(c->db, s->mint, hi, &s->q, &terr) ||
+        tsdb_querier_select(s->q, (const tsdb_matcher *const *)s->ms, nm, &s->set, &terr))
+        return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO, "%s", terr.msg);
+    return 0;
+}
+
+int ev_sel_next(ev_sel *s, ev_samples *b, tsdb_label **ls, size_t *nls)
+{
+    ev_ctx *c = s->c;
+    int rc;
+    while (s->set) {
+        int r = tsdb_series_set_next(s->set);
+        if (r < 0)
+            return ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO, "%s",
+                           tsdb_series_set_err(s->set)->msg);
+        if (r == 0)
+            break;
+        if ((rc = read_series(c, s->set, s->mint, b, s->is_range)))
+            return rc;
+        c->loaded += b->n;
+        if (b->n == 0)
+            continue;
+        const tsdb_label *src = tsdb_series_set_labels(s->set, nls);
+        if ((rc = copy_labels(c, src, *nls, ls)))
+            return rc;
+        return 1;
+    }
+    return 0;
+}
+
+void ev_sel_close(ev_sel *s)
+{
+    tsdb_series_set_free(s->set);
+    tsdb_querier_free(s->q);
+    for (size_t i = 0; i < s->nm; i++)
+        tsdb_matcher_free(s->ms[i]);
+    free(s->ms);
+}
+
 /* Reads the selected series once; fills out, or hands each series of a
  * matrix selector to fn when fn is set. */
 static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
                          int want_ts, ev_value *out, ev_series_fn fn, void *arg)
 {
-    const promql_modifiers *mod = &vs->u.vs.mod;
-    size_t nst = c->nsteps;
-    int64_t lo, hi;
-    int64_t *tref = step_times(c, mod, &lo, &hi);
-    if (!tref)
-        return HERON_ENOMEM;
-    int64_t mint = ev_sub(lo, range_ms ? range_ms : c->lookback_ms);
-
     memset(out, 0, sizeof *out);
     out->type = range_ms ? PROMQL_TYPE_MATRIX : PROMQL_TYPE_VECTOR;
     out->range_ms = range_ms;
-    out->wend = tref;
-    if (nst == 0)
-        return 0;
-
-    size_t nm = vs->u.vs.nmatchers;
-    tsdb_matcher **ms = calloc(nm ? nm : 1, sizeof *ms);
-    if (!ms)
-        return ev_nomem(c);
-    tsdb_querier *q = NULL;
-    tsdb_series_set *set = NULL;
-    sel_scratch b = {0};
-    heron_err terr = {0};
-    int rc = 0;
-    for (size_t i = 0; i < nm && !rc; i++) {
-        const promql_matcher *m = &vs->u.vs.matchers[i];
-        if (promql_matcher_compile(m, &ms[i], &terr))
-            rc = ev_fail(c, PROMQL_ERR_BAD_DATA, HERON_EINVAL, "%s", terr.msg);
-    }
-    if (!rc && (tsdb_querier_new(c->db, mint, hi, &q, &terr) ||
-                tsdb_querier_select(q, (const tsdb_matcher *const *)ms, nm,
-                                    &set, &terr)))
-        rc = ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO, "%s", terr.msg);
-
+    ev_sel sel;
+    ev_samples b = {0};
+    int rc = ev_sel_open(c, vs, range_ms, &sel);
+    const int64_t *tref = out->wend = sel.tref;
     size_t cap = 0;
-    while (!rc) {
-        int r = tsdb_series_set_next(set);
-        if (r < 0)
-            rc = ev_fail(c, PROMQL_ERR_EXECUTION, HERON_EIO, "%s",
-                         tsdb_series_set_err(set)->msg);
-        if (r <= 0)
-            break;
-        if ((rc = read_series(c, set, mint, &b, range_ms != 0)))
-            break;
-        c->loaded += b.n;
-        if (b.n == 0)
+    tsdb_label *ls;
+    size_t nls;
+    while (!rc && (rc = ev_sel_next(&sel, &b, &ls, &nls)) == 1) {
+        rc = 0;
+        if (fn) {
+            ev_rseries rs = {ls, nls, b.s, b.n};
+            if ((rc = ev_count_samples(c, b.n)) || (rc = fn(arg, &rs, tref)))
+                break;
+            ev_release_samples(c, b.n); /* the scratch is reused */
             continue;
-        if (!fn && out->n == cap) {
+        }
+        if (out->n == cap) {
             cap = cap ? cap * 2 : 16;
             void *grown = ev_alloc(c, cap * (range_ms ? sizeof(ev_rseries)
                                                       : sizeof(ev_series)));
@@ -212,18 +236,6 @@ static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
             else
                 out->vs = grown;
         }
-        size_t nls;
-        const tsdb_label *src = tsdb_series_set_labels(set, &nls);
-        tsdb_label *ls = NULL;
-        if ((rc = copy_labels(c, src, nls, &ls)))
-            break;
-        if (fn) {
-            ev_rseries rs = {ls, nls, b.s, b.n};
-            if ((rc = ev_count_samples(c, b.n)) || (rc = fn(arg, &rs, tref)))
-                break;
-            ev_release_samples(c, b.n); /* the scratch is reused */
-            continue;
-        }
         if (range_ms) {
             ev_rseries *rs = &out->ms[out->n];
             rs->ls = ls;
@@ -238,18 +250,14 @@ static int select_series(ev_ctx *c, const promql_node *vs, int64_t range_ms,
             s->ls = ls;
             s->nls = nls;
             if ((rc = ev_series_alloc(c, s)) ||
-                (rc = ev_count_samples(c, nst)))
+                (rc = ev_count_samples(c, c->nsteps)))
                 break;
             pick_instant(c, tref, b.s, b.n, want_ts, s);
         }
         out->n++;
     }
     free(b.s);
-    tsdb_series_set_free(set);
-    tsdb_querier_free(q);
-    for (size_t i = 0; i < nm; i++)
-        tsdb_matcher_free(ms[i]);
-    free(ms);
+    ev_sel_close(&sel);
     return rc;
 }
 

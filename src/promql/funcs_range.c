@@ -370,7 +370,8 @@ static int absent_over_time(ev_ctx *c, const promql_node *n,
                             const ev_value *m, ev_value *out);
 
 /* One range function applied series by series, over a materialised
- * matrix or straight from the storage (range_stream). */
+ * matrix or straight from the storage (range_stream), or turned into rows
+ * for an aggregation (ev_call_range_rows). */
 typedef struct range_run {
     ev_ctx *c;
     const range_def *d;
@@ -379,11 +380,11 @@ typedef struct range_run {
     int keep_name, counter;
     uint32_t *resets; /* counter functions: reset counts per sample */
     size_t resets_cap;
-    ev_out o;
-    ev_row_fn row_fn; /* set: each series' values go to row_fn, not to o */
-    void *row_arg;
-    double *row_v; /* [nsteps] */
+    double *row_v; /* [nsteps]: one series' values */
     uint8_t *row_ok;
+    ev_out o;
+    ev_row_fn row_fn; /* rows: where they go */
+    void *row_arg;
 } range_run;
 
 static const range_def *range_def_of(promql_func_id id)
@@ -407,46 +408,27 @@ static int range_run_init(range_run *r, ev_ctx *c, const promql_node *n,
     r->range_ms = range_ms;
     r->keep_name = id == PROMQL_FN_LAST_OVER_TIME;
     r->counter = id == PROMQL_FN_RATE || id == PROMQL_FN_INCREASE;
+    r->row_v = ev_alloc(c, (c->nsteps ? c->nsteps : 1) * sizeof *r->row_v);
+    r->row_ok = ev_alloc(c, c->nsteps ? c->nsteps : 1);
+    if (!r->row_v || !r->row_ok)
+        return HERON_ENOMEM;
     return ev_out_init(&r->o, c, hint);
 }
 
-/* Hands a series' row of values to row_fn with the labels the output
- * series would have, counting the samples it would hold. */
-static int range_row(range_run *r, const ev_rseries *rs)
+/* Applies the function to every step's window of the series s[0..n) into
+ * v and ok (ok zeroed by the caller), with resets as scratch for n counts.
+ * Returns whether any step has a value, or the function's error with
+ * *stop set to the failing step (holt_winters checks its factors per step;
+ * functions of one argument never fail). Touches no shared state other
+ * than through the function's failure, so rows can be computed off the
+ * query's thread (eval_rows.c). */
+static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
+                         const int64_t *wend, uint32_t *resets, double *v,
+                         uint8_t *ok, size_t *stop)
 {
     ev_ctx *c = r->c;
-    tsdb_label *ls = rs->ls;
-    size_t nls = rs->nls;
-    int rc;
-    if (!r->keep_name && ev_labels_drop_name(c, rs->ls, rs->nls, &ls, &nls))
-        return HERON_ENOMEM;
-    if ((rc = ev_count_samples(c, c->nsteps)) ||
-        (rc = r->row_fn(r->row_arg, ls, nls, r->row_v, r->row_ok)))
-        return rc;
-    memset(r->row_ok, 0, c->nsteps);
-    return 0;
-}
-
-/* Applies the function to every step's window of one series. */
-static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
-{
-    range_run *r = arg;
-    ev_ctx *c = r->c;
-    int rc;
-    if ((rc = ev_check_time(c)))
-        return rc;
-    /* locals, so that the loops below need not reload through r and rs
-     * after every store and call */
-    const tsdb_sample *s = rs->s;
-    size_t n = rs->n, nsteps = c->nsteps;
-    uint32_t *resets = NULL;
+    size_t nsteps = c->nsteps;
     if (r->counter) {
-        if (n > r->resets_cap) {
-            r->resets_cap = n * 2;
-            if (!(r->resets = ev_alloc(c, r->resets_cap * sizeof *r->resets)))
-                return HERON_ENOMEM;
-        }
-        resets = r->resets;
         uint32_t k = 0;
         for (size_t j = 0; j < n; j++) {
             k += j && s[j].v < s[j - 1].v;
@@ -458,7 +440,8 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
     win w;
     memset(&w, 0, sizeof w);
     w.c = c;
-    size_t lo = 0, hi = 0, idx = SIZE_MAX;
+    size_t lo = 0, hi = 0;
+    int any = 0;
     for (size_t i = 0; i < nsteps; i++) {
         int64_t end = wend[i], start = ev_sub(end, range);
         if (i && end < wend[i - 1])
@@ -473,22 +456,43 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
         w.end = end;
         w.s = s + lo;
         w.n = hi - lo;
-        w.resets = resets ? resets + lo : NULL;
+        w.resets = r->counter ? resets + lo : NULL;
         w.ts = c->ts[i];
         w.p0 = p0 ? p0[i] : 0;
         w.p1 = p1 ? p1[i] : 0;
-        double v;
-        int got = r->d->fn(&w, &v);
-        if (got < 0)
+        int got = r->d->fn(&w, &v[i]);
+        if (got < 0) {
+            *stop = i;
             return got;
-        if (!got)
-            continue;
-        if (r->row_fn) {
-            r->row_v[i] = v;
-            r->row_ok[i] = 1;
-            idx = 0;
-            continue;
         }
+        ok[i] = (uint8_t)got;
+        any |= got;
+    }
+    *stop = nsteps;
+    return any;
+}
+
+/* One series of a stream or a matrix into the output vector. */
+static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
+{
+    range_run *r = arg;
+    ev_ctx *c = r->c;
+    int rc;
+    if ((rc = ev_check_time(c)))
+        return rc;
+    if (r->counter && rs->n > r->resets_cap) {
+        r->resets_cap = rs->n * 2;
+        if (!(r->resets = ev_alloc(c, r->resets_cap * sizeof *r->resets)))
+            return HERON_ENOMEM;
+    }
+    memset(r->row_ok, 0, c->nsteps);
+    size_t stop, idx = SIZE_MAX;
+    int got = range_compute(r, rs->s, rs->n, wend, r->resets, r->row_v, r->row_ok, &stop);
+    /* the steps before a failure first: a duplicate series there is the
+     * error Prometheus reports, as it evaluates step by step */
+    for (size_t i = 0; i < stop && got != 0; i++) {
+        if (!r->row_ok[i])
+            continue;
         if (idx == SIZE_MAX) {
             tsdb_label *ls = rs->ls;
             size_t nls = rs->nls;
@@ -496,10 +500,35 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
                 ev_out_series(&r->o, ls, nls, &idx))
                 return HERON_ENOMEM;
         }
-        if ((rc = ev_out_set(&r->o, idx, i, v)))
+        if ((rc = ev_out_set(&r->o, idx, i, r->row_v[i])))
             return rc;
     }
-    return r->row_fn && idx != SIZE_MAX ? range_row(r, rs) : 0;
+    return got < 0 ? got : 0;
+}
+
+/* ev_row_kernel over range_compute: the functions of ev_call_range_rows
+ * take one argument and never fail. */
+static int range_kernel(const void *arg, const tsdb_sample *s, size_t n,
+                        const int64_t *wend, uint32_t *scratch, double *v,
+                        uint8_t *ok)
+{
+    size_t stop;
+    return range_compute(arg, s, n, wend, scratch, v, ok, &stop);
+}
+
+/* Hands a series' row to row_fn with the labels its output series would
+ * have, counting the samples that series would hold. */
+static int range_row(void *arg, tsdb_label *ls, size_t nls, const double *v,
+                     const uint8_t *ok)
+{
+    range_run *r = arg;
+    ev_ctx *c = r->c;
+    int rc;
+    if (!r->keep_name && ev_labels_drop_name(c, ls, nls, &ls, &nls))
+        return HERON_ENOMEM;
+    if ((rc = ev_count_samples(c, c->nsteps)))
+        return rc;
+    return r->row_fn(r->row_arg, ls, nls, v, ok);
 }
 
 int ev_call_range(ev_ctx *c, const promql_node *n, const ev_value *args,
@@ -567,11 +596,8 @@ int ev_call_range_rows(ev_ctx *c, const promql_node *n, ev_row_fn fn, void *arg)
         return HERON_ENOMEM;
     r.row_fn = fn;
     r.row_arg = arg;
-    r.row_v = ev_alloc(c, (c->nsteps ? c->nsteps : 1) * sizeof *r.row_v);
-    r.row_ok = ev_calloc(c, c->nsteps ? c->nsteps : 1);
-    if (!r.row_v || !r.row_ok)
-        return HERON_ENOMEM;
-    int rc = ev_selector_each(c, ms->u.ms.vs, ms->u.ms.range_ms, range_series, &r);
+    int rc = ev_selector_rows(c, ms->u.ms.vs, ms->u.ms.range_ms, range_kernel, &r,
+                              range_row, &r);
     return rc ? rc : 1;
 }
 

@@ -65,6 +65,18 @@ static int setup(void **state)
                 tsdb_append(a, &ref, ls, 2, (int64_t)s * 15000, v, &err);
             }
         }
+    /* c{g="0".."4", i="0".."199"}: counters with resets and fractions,
+     * enough series for the two-thread row pipeline (eval_rows.c) */
+    for (int i = 0; i < 200; i++) {
+        char iv[8], gv[4];
+        snprintf(iv, sizeof iv, "%d", i);
+        snprintf(gv, sizeof gv, "%d", i % 5);
+        tsdb_label ls[3] = {{"__name__", "c"}, {"g", gv}, {"i", iv}};
+        tsdb_ref ref = 0;
+        for (int s = 0; s <= 40; s++)
+            tsdb_append(a, &ref, ls, 3, (int64_t)s * 15000,
+                        fmod(s * (1.1 + i * 0.37), 23.0 + i % 11), &err);
+    }
     if (tsdb_appender_commit(a, &err))
         return -1;
     tsdb_appender_free(a);
@@ -303,6 +315,29 @@ static void test_streamed_aggregation(void **state)
             assert_true(x.nseries > 0);
             assert_same_result(&x, &y);
             promql_result_free(&x);
+            promql_result_free(&y);
+        }
+    /* 200 series and 2001 steps: batches of 4 series, many more than the
+     * ring holds, so both threads compute rows; repeated, as the
+     * interleaving differs from run to run */
+    static const char *const par[] = {"sum by (g) (%s)", "stddev(%s)", "avg without (i) (%s)",
+                                      NULL};
+    static const char *const pin[] = {"rate(c[1m])", "max_over_time(c[2m])", NULL};
+    for (size_t o = 0; par[o]; o++)
+        for (size_t i = 0; pin[i]; i++) {
+            snprintf(paren, sizeof paren, "(%s)", pin[i]);
+            snprintf(fused, sizeof fused, par[o], pin[i]);
+            snprintf(built, sizeof built, par[o], paren);
+            promql_result y;
+            heron_err err = {0};
+            assert_int_equal(promql_engine_range(f->eng, built, 0, 600000, 300, 0, &y, &err), 0);
+            for (int run = 0; run < 5; run++) {
+                promql_result x;
+                assert_int_equal(promql_engine_range(f->eng, fused, 0, 600000, 300, 0, &x, &err),
+                                 0);
+                assert_same_result(&x, &y);
+                promql_result_free(&x);
+            }
             promql_result_free(&y);
         }
     /* two metric names: dropping them collides, and that error stays */
