@@ -17,6 +17,42 @@ typedef struct decimal {
 }
 decimal;
 
+/* The decimal digits of u (no leading zeros) into out, two at a time from
+ * the last; returns their count (1 to 20). */
+static int put_digits(char *out, uint64_t u)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    static const uint64_t p10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+        1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+        10000000000000u, 100000000000000u, 1000000000000000u,
+        10000000000000000u, 100000000000000000u, 1000000000000000000u,
+        10000000000000000000u};
+    /* floor(log10(u)) from the bit length (1233/4096 ~ log10(2)), then one
+     * compare */
+    int t = ((64 - __builtin_clzll(u | 1)) * 1233) >> 12;
+    int n = t - (u < p10[t]) + 1;
+    if (n < 1)
+        n = 1;
+    char *p = out + n;
+    while (u >= 100) {
+        const char *q = pairs + 2 * (u % 100);
+        u /= 100;
+        *--p = q[1];
+        *--p = q[0];
+    }
+    if (u >= 10) {
+        *--p = pairs[2 * u + 1];
+        *--p = pairs[2 * u];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    return n;
+}
+
 static void decimal_trim(decimal *d)
 {
     while (d->ndigits > 1 && d->digits[d->ndigits - 1] == '0')
@@ -29,15 +65,7 @@ static int decimal_from_integer(decimal *d, double v)
     double a = fabs(v);
     if (a >= 9007199254740992.0 || a != floor(a))
         return 0;
-    uint64_t u = (uint64_t)a;
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    for (int i = 0; i < n; i++)
-        d->digits[i] = tmp[n - 1 - i];
+    int n = put_digits(d->digits, (uint64_t)a);
     d->ndigits = n;
     d->exp10 = n - 1;
     d->negative = signbit(v) != 0;
@@ -54,6 +82,14 @@ static int decimal_from_short_fraction(decimal *d, double v)
 {
     static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
     if (!(fabs(v) < 4294967296.0))
+        return 0;
+    /* v·10^6 of such a value lies within a few ulps of an integer; most
+     * measured values (sines, ratios) are far from one, and one test
+     * spares them the six tries. Only speed depends on this filter: the
+     * exact path finds the same shortest digits. */
+    double x6 = v * 1e6, frac = fabs(x6 - (double)(int64_t)x6);
+    double tol = fabs(x6) * 0x1p-50 + 0x1p-60;
+    if (frac > tol && frac < 1 - tol)
         return 0;
     for (int k = 1; k <= 6; k++) {
         double x = v * p10[k];
@@ -142,14 +178,7 @@ static int decimal_from_double_exact(decimal *d, double v)
     if (vr_tz && last == 5 && vr % 2 == 0)
         last = 4;
     uint64_t out = vr + ((vr == vm && !vm_tz) || last >= 5);
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + out % 10);
-        out /= 10;
-    } while (out);
-    for (int i = 0; i < n; i++)
-        d->digits[i] = tmp[n - 1 - i];
+    int n = put_digits(d->digits, out);
     d->ndigits = n;
     d->exp10 = n - 1 + removed - k;
     d->negative = signbit(v) != 0;
@@ -284,8 +313,10 @@ size_t fmt_double_fixed(char *out, double v)
         memcpy(o, d.digits, (size_t)d.ndigits);
         o += d.ndigits;
     } else {
-        for (int i = 0; i <= d.exp10; i++)
-            *o++ = i < d.ndigits ? d.digits[i] : '0';
+        int whole = d.exp10 + 1, copied = d.ndigits < whole ? d.ndigits : whole;
+        memcpy(o, d.digits, (size_t)copied);
+        memset(o + copied, '0', (size_t)(whole - copied));
+        o += whole;
         if (d.ndigits > d.exp10 + 1) {
             *o++ = '.';
             memcpy(o, d.digits + d.exp10 + 1, (size_t)(d.ndigits - d.exp10 - 1));

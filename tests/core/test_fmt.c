@@ -133,11 +133,39 @@ static void shortest_digits_agree_with_printf(void **state)
     }
 }
 
+/* Decimals of at most six places print as written, whichever path finds
+ * their digits (the short-fraction fast path prefilters on v * 10^6). */
+static void short_decimals_print_as_written(void **state)
+{
+    (void)state;
+    uint64_t x = 2463534242ULL;
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int k = 1 + (int)(x % 6);
+        int64_t m = (int64_t)((x >> 8) % (i % 3 ? 100000000ULL : 4000000000000ULL));
+        static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+        double v = (double)m / p10[k] * (i % 5 ? 1 : -1);
+        char got[FMT_FIXED_MAX], want[64];
+        fmt_double_fixed(got, v);
+        snprintf(want, sizeof want, "%.*f", k, v);
+        size_t n = strlen(want);
+        while (want[n - 1] == '0')
+            want[--n] = 0;
+        if (want[n - 1] == '.')
+            want[--n] = 0;
+        if (strcmp(want, "-0") == 0 && m == 0)
+            continue; /* -0: Go's sign, not a digit question */
+        if (strcmp(got, want) != 0)
+            fail_msg("%lld/10^%d: got %s, want %s", (long long)m, k, got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches_python_client),
         cmocka_unit_test(round_trips),
+        cmocka_unit_test(short_decimals_print_as_written),
         cmocka_unit_test(repr_style),
         cmocka_unit_test(shortest_digits_agree_with_printf),
     };
