@@ -125,23 +125,24 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
                                      const httpd_request *req,
                                      httpd_response *resp)
 {
-    const char *data = resp->body.data ? resp->body.data : "";
-    size_t len = resp->body.len;
     buf zipped;
     buf_init(&zipped, 0);
     int gzipped = 0;
-    if (resp->gzip_ok && len > 0 &&
+    if (resp->gzip_ok && resp->body.len > 0 &&
         accepts_gzip(httpd_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
-        gzip_buffer(data, len, &zipped) == 0) {
-        data = zipped.data;
-        len = zipped.len;
+        gzip_buffer(resp->body.data, resp->body.len, &zipped) == 0)
         gzipped = 1;
-    }
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    /* the answer's buffer goes to libmicrohttpd as it is (a query answer
+     * can be tens of MB; a copy costs its time and page faults) */
+    size_t len;
+    char *data = buf_detach(gzipped ? &zipped : &resp->body, &len);
     buf_free(&zipped);
-    if (!r)
+    struct MHD_Response *r =
+        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(data);
         return MHD_NO;
+    }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                             resp->content_type ? resp->content_type
                                                : "text/plain; charset=utf-8");
