@@ -1,6 +1,7 @@
 /* api_query — /api/v1/query, /api/v1/query_range and
  * /api/v1/format_query: parameter checks with Prometheus' messages, the
  * engine call and the result as Prometheus' JSON. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/fmt.h"
@@ -17,10 +18,57 @@ static void write_point(jsonw *w, int64_t t, double v)
     jsonw_array_end(w);
 }
 
+/* A range answer's timestamps lie on its steps, shared by every series:
+ * each step's text is made once, when first needed. */
+typedef struct step_texts {
+    int64_t start, step;
+    size_t n;
+    char (*text)[24]; /* NULL: format every time */
+    uint8_t *len;     /* 0: not made yet */
+} step_texts;
+
+static void step_texts_init(step_texts *st, int64_t start, int64_t end, int64_t step)
+{
+    memset(st, 0, sizeof *st);
+    if (step <= 0 || end < start)
+        return;
+    st->start = start;
+    st->step = step;
+    st->n = (size_t)((end - start) / step) + 1;
+    st->text = malloc(st->n * sizeof *st->text);
+    st->len = calloc(st->n, 1);
+    if (!st->text || !st->len) { /* formatting each time is still right */
+        free(st->text);
+        free(st->len);
+        st->text = NULL;
+        st->len = NULL;
+    }
+}
+
+static void step_texts_free(step_texts *st)
+{
+    free(st->text);
+    free(st->len);
+}
+
+/* Writes t as Prometheus does; returns the length. */
+static size_t time_text(step_texts *st, char *o, int64_t t)
+{
+    if (!st || !st->text || t < st->start || (t - st->start) % st->step)
+        return jsonw_prom_time_text(o, t);
+    size_t i = (size_t)((t - st->start) / st->step);
+    if (i >= st->n)
+        return jsonw_prom_time_text(o, t);
+    if (!st->len[i])
+        st->len[i] = (uint8_t)jsonw_prom_time_text(st->text[i], t);
+    memcpy(o, st->text[i], st->len[i]);
+    return st->len[i];
+}
+
 /* A series' points encoded straight into the output: [[t,"v"],...].
  * Matrices are most of a dashboard's answer, so this skips the writer's
  * per-token bookkeeping. */
-static void write_points(jsonw *w, const tsdb_sample *p, size_t n)
+static void write_points(jsonw *w, step_texts *st, const tsdb_sample *p, size_t n)
 {
     buf *out = jsonw_raw_begin(w);
     buf_putc(out, '[');
@@ -31,7 +79,7 @@ static void write_points(jsonw *w, const tsdb_sample *p, size_t n)
         if (i)
             *o++ = ',';
         *o++ = '[';
-        o += jsonw_prom_time_text(o, p[i].t);
+        o += time_text(st, o, p[i].t);
         *o++ = ',';
         *o++ = '"';
         o += fmt_double_fixed(o, p[i].v);
@@ -42,7 +90,7 @@ static void write_points(jsonw *w, const tsdb_sample *p, size_t n)
     buf_putc(out, ']');
 }
 
-static void write_result(jsonw *w, const promql_result *r)
+static void write_result(jsonw *w, step_texts *st, const promql_result *r)
 {
     static const char *const names[] = {
         [PROMQL_TYPE_SCALAR] = "scalar", [PROMQL_TYPE_VECTOR] = "vector",
@@ -69,7 +117,7 @@ static void write_result(jsonw *w, const promql_result *r)
                 write_point(w, s->points[0].t, s->points[0].v);
             } else {
                 jsonw_key(w, "values");
-                write_points(w, s->points, s->npoints);
+                write_points(w, st, s->points, s->npoints);
             }
             jsonw_object_end(w);
         }
@@ -79,10 +127,11 @@ static void write_result(jsonw *w, const promql_result *r)
 }
 
 /* Prometheus prefixes a bad instant query with the parameter's name but
- * reports a bad range query as it is. */
+ * reports a bad range query as it is. st: a range query's steps, or NULL. */
 static void reply_result(httpd_response *resp, int rc, const promql_result *r,
-                         const heron_err *err, int range)
+                         const heron_err *err, step_texts *st)
 {
+    int range = st != NULL;
     if (rc) {
         const char *msg = r->error ? r->error : err->msg;
         switch (r->errtype) {
@@ -104,7 +153,7 @@ static void reply_result(httpd_response *resp, int rc, const promql_result *r,
     }
     jsonw w;
     api_reply_begin(resp, &w);
-    write_result(&w, r);
+    write_result(&w, st, r);
     api_reply_end(resp, &w);
 }
 
@@ -142,7 +191,7 @@ void api_query(const httpd_request *req, httpd_response *resp, void *arg)
         const char *q = api_param(&p, "query");
         promql_result r;
         int rc = promql_engine_instant(a->engine, q ? q : "", t, timeout, &r, &err);
-        reply_result(resp, rc, &r, &err, 0);
+        reply_result(resp, rc, &r, &err, NULL);
         promql_result_free(&r);
     }
     api_params_free(&p);
@@ -184,7 +233,10 @@ void api_query_range(const httpd_request *req, httpd_response *resp, void *arg)
         promql_result r;
         int rc = promql_engine_range(a->engine, q ? q : "", start, end, step,
                                      timeout, &r, &err);
-        reply_result(resp, rc, &r, &err, 1);
+        step_texts steps;
+        step_texts_init(&steps, start, end, step);
+        reply_result(resp, rc, &r, &err, &steps);
+        step_texts_free(&steps);
         promql_result_free(&r);
     }
     api_params_free(&p);
