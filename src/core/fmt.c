@@ -17,14 +17,26 @@ typedef struct decimal {
 }
 decimal;
 
-/* The decimal digits of u (no leading zeros) into out, two at a time from
- * the last; returns their count (1 to 20). */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* v < 10^8 as exactly eight digits; the four pairs do not wait on each
+ * other, unlike a divide-by-100 loop. */
+static void put_8_digits(char *p, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    memcpy(p, digit_pairs + 2 * (hi / 100), 2);
+    memcpy(p + 2, digit_pairs + 2 * (hi % 100), 2);
+    memcpy(p + 4, digit_pairs + 2 * (lo / 100), 2);
+    memcpy(p + 6, digit_pairs + 2 * (lo % 100), 2);
+}
+
+/* The decimal digits of u (no leading zeros) into out, from the last,
+ * eight and then two at a time; returns their count (1 to 20). */
 static int put_digits(char *out, uint64_t u)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
     static const uint64_t p10[20] = {
         1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
         1000000000u, 10000000000u, 100000000000u, 1000000000000u,
@@ -38,17 +50,22 @@ static int put_digits(char *out, uint64_t u)
     if (n < 1)
         n = 1;
     char *p = out + n;
-    while (u >= 100) {
-        const char *q = pairs + 2 * (u % 100);
-        u /= 100;
-        *--p = q[1];
-        *--p = q[0];
+    while (u >= 100000000) {
+        p -= 8;
+        put_8_digits(p, (uint32_t)(u % 100000000));
+        u /= 100000000;
     }
-    if (u >= 10) {
-        *--p = pairs[2 * u + 1];
-        *--p = pairs[2 * u];
+    uint32_t r = (uint32_t)u;
+    while (r >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (r % 100), 2);
+        r /= 100;
+    }
+    if (r >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
     } else {
-        *--p = (char)('0' + u);
+        *--p = (char)('0' + r);
     }
     return n;
 }
