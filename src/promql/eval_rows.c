@@ -6,8 +6,7 @@
  * a helper thread, started once a second batch is needed, or the calling
  * thread when the ring is full. The calling thread hands the rows to the
  * sink strictly in selection order, so the result does not depend on which
- * thread computed what, nor on whether the helper could be started.
- * Samples count against the limit while their batch is held. */
+ * thread computed what, nor on whether the helper could be started. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +116,6 @@ static void *helper(void *arg)
  * negative on error. */
 static int read_batch(rows_pipe *p, ev_sel *sel, rows_slot *s)
 {
-    ev_ctx *c = sel->c;
     s->n = 0;
     while (s->n < p->batch) {
         size_t j = s->n;
@@ -126,18 +124,20 @@ static int read_batch(rows_pipe *p, ev_sel *sel, rows_slot *s)
             return r;
         if (r == 0)
             break;
-        if ((r = ev_count_samples(c, s->smp[j].n)))
-            return r;
         s->n++;
     }
     return s->n > 0;
 }
 
-/* Hands the rows of batch s to the sink and gives its samples back. */
+/* Hands the rows of batch s to the sink. Each series' samples count
+ * against the limit while its row is handed over, as when one series at
+ * a time is streamed: the ring's few batches are a constant on top. */
 static int drain(rows_pipe *p, rows_slot *s, ev_ctx *c, ev_row_fn sink, void *sarg)
 {
     int rc = 0;
     for (size_t j = 0; j < s->n && !rc; j++) {
+        if ((rc = ev_count_samples(c, s->smp[j].n)))
+            break;
         if (s->any[j])
             rc = sink(sarg, s->ls[j], s->nls[j], s->v + j * p->nsteps, s->ok + j * p->nsteps);
         ev_release_samples(c, s->smp[j].n);

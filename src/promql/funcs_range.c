@@ -472,6 +472,35 @@ static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
     return any;
 }
 
+/* A series' values at steps [0, stop) into the output vector, under the
+ * labels the function gives it. */
+static int range_emit(range_run *r, tsdb_label *ls, size_t nls, const double *v,
+                      const uint8_t *ok, size_t stop)
+{
+    ev_ctx *c = r->c;
+    size_t idx = SIZE_MAX;
+    int rc;
+    for (size_t i = 0; i < stop; i++) {
+        if (!ok[i])
+            continue;
+        if (idx == SIZE_MAX &&
+            ((!r->keep_name && ev_labels_drop_name(c, ls, nls, &ls, &nls)) ||
+             ev_out_series(&r->o, ls, nls, &idx)))
+            return HERON_ENOMEM;
+        if ((rc = ev_out_set(&r->o, idx, i, v[i])))
+            return rc;
+    }
+    return 0;
+}
+
+/* range_emit as the sink of a row stream. */
+static int range_emit_row(void *arg, tsdb_label *ls, size_t nls, const double *v,
+                          const uint8_t *ok)
+{
+    range_run *r = arg;
+    return range_emit(r, ls, nls, v, ok, r->c->nsteps);
+}
+
 /* One series of a stream or a matrix into the output vector. */
 static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
 {
@@ -486,23 +515,12 @@ static int range_series(void *arg, const ev_rseries *rs, const int64_t *wend)
             return HERON_ENOMEM;
     }
     memset(r->row_ok, 0, c->nsteps);
-    size_t stop, idx = SIZE_MAX;
+    size_t stop;
     int got = range_compute(r, rs->s, rs->n, wend, r->resets, r->row_v, r->row_ok, &stop);
     /* the steps before a failure first: a duplicate series there is the
      * error Prometheus reports, as it evaluates step by step */
-    for (size_t i = 0; i < stop && got != 0; i++) {
-        if (!r->row_ok[i])
-            continue;
-        if (idx == SIZE_MAX) {
-            tsdb_label *ls = rs->ls;
-            size_t nls = rs->nls;
-            if ((!r->keep_name && ev_labels_drop_name(c, rs->ls, rs->nls, &ls, &nls)) ||
-                ev_out_series(&r->o, ls, nls, &idx))
-                return HERON_ENOMEM;
-        }
-        if ((rc = ev_out_set(&r->o, idx, i, r->row_v[i])))
-            return rc;
-    }
+    if (got && (rc = range_emit(r, rs->ls, rs->nls, r->row_v, r->row_ok, stop)))
+        return rc;
     return got < 0 ? got : 0;
 }
 
@@ -563,7 +581,12 @@ int ev_call_range_stream(ev_ctx *c, const promql_node *n, const ev_value *args,
     range_run r;
     if (range_run_init(&r, c, n, d, args, ms->u.ms.range_ms, 64))
         return HERON_ENOMEM;
-    int rc = ev_selector_each(c, ms->u.ms.vs, ms->u.ms.range_ms, range_series, &r);
+    /* functions of one argument never fail, so rows computed ahead on two
+     * threads give the same answer and errors */
+    int rc = n->u.call.nargs == 1
+                 ? ev_selector_rows(c, ms->u.ms.vs, ms->u.ms.range_ms, range_kernel, &r,
+                                    range_emit_row, &r)
+                 : ev_selector_each(c, ms->u.ms.vs, ms->u.ms.range_ms, range_series, &r);
     if (rc)
         return rc;
     ev_out_value(&r.o, out);

@@ -2,8 +2,9 @@
  * test_promql_engine — the engine's contract beyond the conformance
  * scripts: result shapes, error types and Prometheus' messages, the sample
  * limit, the deadline, long error texts, range results sorted by
- * labels with staleness honoured across steps, and aggregations folded
- * while their series stream agreeing with the general path.
+ * labels with staleness honoured across steps, and range functions whose
+ * rows stream (two threads, aggregations folded on the way) agreeing with
+ * the single-threaded, materialised path.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -277,69 +278,81 @@ static void assert_same_result(const promql_result *x, const promql_result *y)
     }
 }
 
-/* An aggregation over a range function of a selector is folded while the
- * series stream (aggregate_stream.c); the same query with the function in
- * parentheses takes the general path. Both must agree exactly, in instant
- * queries (whose order is the evaluation order, which topk's ties see) and
- * in range queries. */
-static void test_streamed_aggregation(void **state)
+/* q with the range function's matrix and call written in one of three
+ * ways: as given (aggregations fold the function's rows while the series
+ * stream, aggregate_stream.c), with the call in parentheses (the
+ * function's vector is built, its rows streamed through eval_rows.c), or
+ * with the matrix in parentheses too (read whole, then one thread). */
+static void variant(char *out, size_t n, const char *outer, const char *fn,
+                    const char *matrix, int form)
+{
+    char m[128], call[160];
+    snprintf(m, sizeof m, form == 2 ? "(%s)" : "%s", matrix);
+    char fmt[64];
+    snprintf(fmt, sizeof fmt, form ? "(%s)" : "%s", fn);
+    snprintf(call, sizeof call, fmt, m);
+    snprintf(out, n, outer, call, call);
+}
+
+/* Instant (whose order is the evaluation order, which topk's ties see)
+ * and range results of every form agree exactly. */
+static void assert_forms_agree(fixture *f, const char *outer, const char *fn,
+                               const char *matrix, int64_t step, int runs)
+{
+    char q[3][256];
+    for (int form = 0; form < 3; form++)
+        variant(q[form], sizeof q[form], outer, fn, matrix, form);
+    heron_err err = {0};
+    for (int64_t t = 0; step == 20000 && t <= 600000; t += 150000) {
+        promql_result y;
+        assert_int_equal(promql_engine_instant(f->eng, q[2], t, 0, &y, &err), 0);
+        for (int form = 0; form < 2; form++) {
+            promql_result x;
+            assert_int_equal(promql_engine_instant(f->eng, q[form], t, 0, &x, &err), 0);
+            assert_same_result(&x, &y);
+            promql_result_free(&x);
+        }
+        promql_result_free(&y);
+    }
+    promql_result y;
+    assert_int_equal(promql_engine_range(f->eng, q[2], 0, 600000, step, 0, &y, &err), 0);
+    assert_true(y.nseries > 0);
+    for (int run = 0; run < runs; run++)
+        for (int form = 0; form < 2; form++) {
+            promql_result x;
+            assert_int_equal(promql_engine_range(f->eng, q[form], 0, 600000, step, 0, &x, &err),
+                             0);
+            assert_same_result(&x, &y);
+            promql_result_free(&x);
+        }
+    promql_result_free(&y);
+}
+
+static void test_streamed_rows(void **state)
 {
     fixture *f = *state;
     static const char *const outer[] = {
         "sum(%s)", "sum by (i) (%s)", "avg without (i) (%s)", "count(%s)",
         "max by (i) (%s)", "min(%s)", "stddev(%s)", "stdvar by (i) (%s)", "group(%s)",
-        "sum by (__name__) (%s)", "topk(3, sum by (i) (%s))", "avg(%s) / sum(%s)", NULL};
-    static const char *const inner[] = {
-        "rate(a[5m])", "increase(a[2m])", "delta(a[3m] offset 1m)", "irate(a[1m])",
-        "deriv(a[5m])", "avg_over_time(a[5m])", "last_over_time(a[1m])",
-        "count_over_time({__name__=\"a\", i=~\"[2-9]\"}[30s])", NULL};
-    char fused[256], built[256], paren[128];
+        "sum by (__name__) (%s)", "topk(3, sum by (i) (%s))", "avg(%s) / sum(%s)", "%s", NULL};
+    static const char *const inner[][2] = {
+        {"rate(%s)", "a[5m]"}, {"increase(%s)", "a[2m]"}, {"delta(%s)", "a[3m] offset 1m"},
+        {"irate(%s)", "a[1m]"}, {"deriv(%s)", "a[5m]"}, {"avg_over_time(%s)", "a[5m]"},
+        {"last_over_time(%s)", "a[1m]"},
+        {"count_over_time(%s)", "{__name__=\"a\", i=~\"[2-9]\"}[30s]"}, {NULL, NULL}};
     for (size_t o = 0; outer[o]; o++)
-        for (size_t i = 0; inner[i]; i++) {
-            snprintf(paren, sizeof paren, "(%s)", inner[i]);
-            snprintf(fused, sizeof fused, outer[o], inner[i], inner[i]);
-            snprintf(built, sizeof built, outer[o], paren, paren);
-            for (int64_t t = 0; t <= 600000; t += 150000) {
-                promql_result x, y;
-                heron_err err = {0};
-                assert_int_equal(promql_engine_instant(f->eng, fused, t, 0, &x, &err), 0);
-                assert_int_equal(promql_engine_instant(f->eng, built, t, 0, &y, &err), 0);
-                assert_same_result(&x, &y);
-                promql_result_free(&x);
-                promql_result_free(&y);
-            }
-            promql_result x, y;
-            heron_err err = {0};
-            assert_int_equal(promql_engine_range(f->eng, fused, 0, 600000, 20000, 0, &x, &err), 0);
-            assert_int_equal(promql_engine_range(f->eng, built, 0, 600000, 20000, 0, &y, &err), 0);
-            assert_true(x.nseries > 0);
-            assert_same_result(&x, &y);
-            promql_result_free(&x);
-            promql_result_free(&y);
-        }
+        for (size_t i = 0; inner[i][0]; i++)
+            assert_forms_agree(f, outer[o], inner[i][0], inner[i][1], 20000, 1);
     /* 200 series and 2001 steps: batches of 4 series, many more than the
      * ring holds, so both threads compute rows; repeated, as the
      * interleaving differs from run to run */
     static const char *const par[] = {"sum by (g) (%s)", "stddev(%s)", "avg without (i) (%s)",
-                                      NULL};
-    static const char *const pin[] = {"rate(c[1m])", "max_over_time(c[2m])", NULL};
+                                      "%s", NULL};
+    static const char *const pin[][2] = {{"rate(%s)", "c[1m]"}, {"max_over_time(%s)", "c[2m]"},
+                                         {NULL, NULL}};
     for (size_t o = 0; par[o]; o++)
-        for (size_t i = 0; pin[i]; i++) {
-            snprintf(paren, sizeof paren, "(%s)", pin[i]);
-            snprintf(fused, sizeof fused, par[o], pin[i]);
-            snprintf(built, sizeof built, par[o], paren);
-            promql_result y;
-            heron_err err = {0};
-            assert_int_equal(promql_engine_range(f->eng, built, 0, 600000, 300, 0, &y, &err), 0);
-            for (int run = 0; run < 5; run++) {
-                promql_result x;
-                assert_int_equal(promql_engine_range(f->eng, fused, 0, 600000, 300, 0, &x, &err),
-                                 0);
-                assert_same_result(&x, &y);
-                promql_result_free(&x);
-            }
-            promql_result_free(&y);
-        }
+        for (size_t i = 0; pin[i][0]; i++)
+            assert_forms_agree(f, par[o], pin[i][0], pin[i][1], 300, 5);
     /* two metric names: dropping them collides, and that error stays */
     promql_result r;
     heron_err err = {0};
@@ -357,7 +370,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_odd_queries),
-        cmocka_unit_test(test_streamed_aggregation),
+        cmocka_unit_test(test_streamed_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
