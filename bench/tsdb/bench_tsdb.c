@@ -226,8 +226,9 @@ static uint64_t read_once(tsdb_db *db, int batch, double *sum)
     return n;
 }
 
-/* read_once `reads` times; returns the samples of all passes. */
-static uint64_t read_all(tsdb_db *db, int batch, int reads, double *sum)
+/* read_once `reads` times; returns the samples of all passes. Not inlined
+ * (callgrind --dump-before=read_all counts each pass on its own). */
+static __attribute__((noinline)) uint64_t read_all(tsdb_db *db, int batch, int reads, double *sum)
 {
     uint64_t n = 0;
     for (int r = 0; r < reads; r++)
@@ -235,17 +236,77 @@ static uint64_t read_all(tsdb_db *db, int batch, int reads, double *sum)
     return n;
 }
 
-/* Raw decode of realistic chunks, one core. */
+typedef uint8_t chunk_buf[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)];
+
+/* A set of chunks to decode: bytes, lengths, encodings. */
+typedef struct chunk_set {
+    chunk_buf *bufs;
+    size_t *lens;
+    uint8_t *encs;
+    uint64_t bytes;
+} chunk_set;
+
+/* Decodes every chunk of cs 25 times and prints the rates as
+ * tsdb_chunk_<name>_decode_*. Not inlined, so that callgrind can count
+ * each pass on its own (--dump-before=codec_pass*). */
+static __attribute__((noinline)) double codec_pass(const char *name,
+                                                   const chunk_set *cs, int nc)
+{
+    int64_t ts[CHUNK_MAX_SAMPLES];
+    double vs[CHUNK_MAX_SAMPLES];
+    double acc = 0;
+    uint64_t n = 0;
+    double t0 = now(), c0 = cpu();
+    for (int r = 0; r < 25; r++)
+        for (int c = 0; c < nc; c++) {
+            int k = chunk_decode_enc(cs->encs[c], cs->bufs[c], cs->lens[c], ts, vs,
+                                     CHUNK_MAX_SAMPLES);
+            for (int j = 0; j < k; j++)
+                acc += vs[j] + (double)ts[j];
+            n += (uint64_t)k;
+        }
+    double dt = now() - t0, dc = cpu() - c0;
+    printf("tsdb_chunk_%s_decode_samples_per_second %.0f samples/s\n", name,
+           (double)n / dt);
+    printf("tsdb_chunk_%s_decode_samples_per_cpu_second %.0f samples/s\n", name,
+           (double)n / dc);
+    printf("tsdb_chunk_%s_bytes_per_sample %.3f bytes\n", name,
+           (double)cs->bytes / (nc * (double)CHUNK_MAX_SAMPLES));
+    return acc;
+}
+
+static int chunk_set_alloc(chunk_set *cs, int nc)
+{
+    cs->bufs = malloc((size_t)nc * sizeof *cs->bufs);
+    cs->lens = malloc((size_t)nc * sizeof *cs->lens);
+    cs->encs = malloc((size_t)nc);
+    cs->bytes = 0;
+    return cs->bufs && cs->lens && cs->encs ? 0 : -1;
+}
+
+static void chunk_set_free(chunk_set *cs)
+{
+    free(cs->bufs);
+    free(cs->lens);
+    free(cs->encs);
+}
+
+/* Raw decode of realistic chunks, one core: head (XOR) chunks, then the
+ * same samples as a block stores them (integer where exact and smaller). */
 static void bench_codec(void)
 {
     enum { NC = 20000 };
-    uint8_t(*bufs)[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)] = malloc(NC * sizeof *bufs);
-    size_t *lens = malloc(NC * sizeof *lens);
-    uint8_t *encs = malloc(NC);
-    uint64_t rng = 42, bytes = 0;
+    chunk_set xc, bc;
+    if (chunk_set_alloc(&xc, NC) || chunk_set_alloc(&bc, NC)) {
+        fprintf(stderr, "bench_codec: out of memory\n");
+        exit(1);
+    }
+    uint64_t rng = 42;
+    int64_t ts[CHUNK_MAX_SAMPLES];
+    double vs[CHUNK_MAX_SAMPLES];
     for (int c = 0; c < NC; c++) {
         chunk_enc e;
-        chunk_enc_init(&e, bufs[c]);
+        chunk_enc_init(&e, xc.bufs[c]);
         double v = 0;
         int64_t t = 1700000000000;
         for (int i = 0; i < CHUNK_MAX_SAMPLES; i++) {
@@ -255,63 +316,29 @@ static void bench_codec(void)
             else
                 v = (double)(400 + (int)(xs(&rng) % 200)) / 10.0;
             chunk_enc_append(&e, t, v);
+            ts[i] = t;
+            vs[i] = v;
         }
-        lens[c] = chunk_enc_len(&e);
-        bytes += lens[c];
-    }
-    int64_t ts[CHUNK_MAX_SAMPLES];
-    double vs[CHUNK_MAX_SAMPLES];
-    double acc = 0;
-    uint64_t n = 0;
-    double t0 = now(), c0 = cpu();
-    for (int r = 0; r < 25; r++)
-        for (int c = 0; c < NC; c++) {
-            int k = chunk_decode(bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
-            for (int j = 0; j < k; j++)
-                acc += vs[j] + (double)ts[j];
-            n += (uint64_t)k;
-        }
-    double dt = now() - t0, dc = cpu() - c0;
-    printf("tsdb_chunk_xor_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
-    printf("tsdb_chunk_xor_decode_samples_per_cpu_second %.0f samples/s\n", (double)n / dc);
-    printf("tsdb_chunk_xor_bytes_per_sample %.3f bytes\n",
-           (double)bytes / (NC * (double)CHUNK_MAX_SAMPLES));
-    /* The same samples in the block encoding (integer where exact). */
-    uint64_t ibytes = 0;
-    for (int c = 0; c < NC; c++) {
-        int k = chunk_decode(bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
-        uint8_t tmp[sizeof bufs[0]];
-        size_t il = chunk_int_encode(ts, vs, (size_t)k, tmp, sizeof tmp);
-        if (il && il < lens[c]) {
-            memcpy(bufs[c], tmp, il);
-            lens[c] = il;
-            encs[c] = CHUNK_ENC_INT;
+        xc.lens[c] = chunk_enc_len(&e);
+        xc.encs[c] = CHUNK_ENC_XOR;
+        xc.bytes += xc.lens[c];
+        size_t il = chunk_int_encode(ts, vs, CHUNK_MAX_SAMPLES, bc.bufs[c],
+                                     sizeof bc.bufs[c]);
+        if (il && il < xc.lens[c]) {
+            bc.lens[c] = il;
+            bc.encs[c] = CHUNK_ENC_INT;
         } else {
-            encs[c] = CHUNK_ENC_XOR;
+            memcpy(bc.bufs[c], xc.bufs[c], xc.lens[c]);
+            bc.lens[c] = xc.lens[c];
+            bc.encs[c] = CHUNK_ENC_XOR;
         }
-        ibytes += lens[c];
+        bc.bytes += bc.lens[c];
     }
-    n = 0;
-    t0 = now();
-    c0 = cpu();
-    for (int r = 0; r < 25; r++)
-        for (int c = 0; c < NC; c++) {
-            int k = chunk_decode_enc(encs[c], bufs[c], lens[c], ts, vs, CHUNK_MAX_SAMPLES);
-            for (int j = 0; j < k; j++)
-                acc += vs[j] + (double)ts[j];
-            n += (uint64_t)k;
-        }
-    dt = now() - t0;
-    dc = cpu() - c0;
-    printf("tsdb_chunk_block_decode_samples_per_second %.0f samples/s\n", (double)n / dt);
-    printf("tsdb_chunk_block_decode_samples_per_cpu_second %.0f samples/s\n", (double)n / dc);
-    printf("tsdb_chunk_block_bytes_per_sample %.3f bytes\n",
-           (double)ibytes / (NC * (double)CHUNK_MAX_SAMPLES));
+    double acc = codec_pass("xor", &xc, NC) + codec_pass("block", &bc, NC);
     if (acc == 42)
         printf("# %g\n", acc);
-    free(bufs);
-    free(lens);
-    free(encs);
+    chunk_set_free(&xc);
+    chunk_set_free(&bc);
 }
 
 int main(int argc, char **argv)
