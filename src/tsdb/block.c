@@ -216,6 +216,11 @@ static int load_chunks(block *b, heron_err *err)
             return rc;
         b->nchunks++;
         const mapped *m = &b->chunks[b->nchunks - 1];
+        if (m->len >= BF_HDR && !memcmp(m->p, BF_CHUNKS_OLD_HDR, BF_HDR))
+            return err_set(err, HERON_EIO,
+                           "%s: chunk file version 2, written by an older heron "
+                           "(integer chunk encoding 2); this build reads version 3 "
+                           "only: re-import the data or remove the block", path);
         if (m->len < BF_HDR || memcmp(m->p, BF_CHUNKS_HDR, BF_HDR))
             return err_set(err, HERON_EIO, "%s: not a heron chunk file", path);
     }

@@ -10,11 +10,14 @@
 #define BF_CHUNKS_MAGIC "HRNC"
 #define BF_TOMBS_MAGIC "HRNT"
 /* Each file starts with its magic, a version byte and 3 zero bytes: index
- * and tombstones are version 1, chunk files version 2 (zstd pages). */
+ * and tombstones are version 1, chunk files version 3 (zstd pages,
+ * integer chunks in encoding 3). Version 2 files, written before the
+ * integer encoding changed, are refused with an error that says so. */
 #define BF_HDR 8
 #define BF_INDEX_HDR BF_INDEX_MAGIC "\x01\0\0\0"
 #define BF_TOMBS_HDR BF_TOMBS_MAGIC "\x01\0\0\0"
-#define BF_CHUNKS_HDR BF_CHUNKS_MAGIC "\x02\0\0\0"
+#define BF_CHUNKS_HDR BF_CHUNKS_MAGIC "\x03\0\0\0"
+#define BF_CHUNKS_OLD_HDR BF_CHUNKS_MAGIC "\x02\0\0\0"
 /* Chunk records are gathered into pages of about BF_PAGE bytes (always
  * less than 64 KiB), each stored as one zstd frame behind a 12-byte frame
  * header: raw length, compressed length, CRC32C of the compressed bytes. */

@@ -97,12 +97,14 @@ int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
  * x = v * 10^e is an integer of at most 2^53 that converts back to the same
  * bits (so NaN, infinities and -0.0 never qualify). Layout: the 2-byte
  * sample count, then a bit stream: t0 as a zig-zag varint, the first delta
- * as a zig-zag varint, a 7-bit width and the zig-zag deltas-of-delta of the
- * remaining timestamps at that width; e (4 bits), x0 as a zig-zag varint,
- * one bit choosing deltas (0) or deltas-of-delta (1) of x, a 7-bit width
- * and those n-1 zig-zag numbers at that width. Fixed widths make decoding
- * branch-free. */
-enum { CHUNK_ENC_XOR = 1, CHUNK_ENC_INT = 2 };
+ * as a zig-zag varint, then the deltas-of-delta of the remaining
+ * timestamps as a frame-of-reference stream (their minimum as a zig-zag
+ * varint, a 7-bit width, each minus the minimum at that width); e (4
+ * bits), x0 as a zig-zag varint, one bit choosing deltas (0) or
+ * deltas-of-delta (1) of x, and those n-1 numbers as a stream. Fixed
+ * widths make decoding a branch-free unpack and prefix sum. Encoding 2
+ * was the same with zig-zag fields and no minimum (older builds). */
+enum { CHUNK_ENC_XOR = 1, CHUNK_ENC_INT = 3 };
 
 /* Encodes n (1..CHUNK_MAX_SAMPLES) samples into out (cap bytes, which
  * CHUNK_BUF_BYTES(n) always satisfies) and returns the length, or 0 when

@@ -52,80 +52,31 @@ static void put_varint_bits(bitw *w, uint64_t z)
     bitw_put(w, z, 8);
 }
 
-/* Adds field z to the sums and stores the result as out[i] (or,
- * converted, dout[i] when out is NULL). */
-static inline __attribute__((always_inline)) void
-sum_one(uint64_t z, int twice, uint64_t *x, uint64_t *dx, uint64_t *out,
-        double *dout, size_t i)
+/* A stream of n numbers stored frame-of-reference: their minimum (as
+ * int64), then each minus it at a fixed width. */
+typedef struct stream {
+    uint64_t min;
+    unsigned w;
+} stream;
+
+static stream stream_of(const uint64_t *d, size_t n)
 {
-    if (twice) {
-        *dx += unzz(z);
-        *x += *dx;
-    } else {
-        *x += unzz(z);
+    int64_t lo = n ? (int64_t)d[0] : 0, hi = lo;
+    for (size_t i = 1; i < n; i++) {
+        if ((int64_t)d[i] < lo)
+            lo = (int64_t)d[i];
+        if ((int64_t)d[i] > hi)
+            hi = (int64_t)d[i];
     }
-    if (out)
-        out[i] = *x;
-    else
-        dout[i] = (double)(int64_t)*x;
+    return (stream){(uint64_t)lo, width((uint64_t)hi - (uint64_t)lo)};
 }
 
-/* Reads n zig-zag fields of w bits (1..64) from f and prefix-sums them
- * into out (or dout): once (*acc += z), or twice for deltas-of-delta
- * (*d += z, *acc += *d). One loop per stretch that needs no bounds check
- * (see bitf), so the tail of the chunk costs one copy. Narrow fields come
- * `per` (1, 2 or 4, with per * w <= 57) to a 64-bit load. per, twice and
- * the output are constants at each call, which keeps the loop bodies
- * minimal. -1 when the data runs out. */
-static inline __attribute__((always_inline)) int
-sum_fields(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
-           size_t n, unsigned per, int twice, uint64_t *acc, uint64_t *d,
-           uint64_t *out, double *dout)
+static void put_stream(bitw *w, const uint64_t *d, size_t n, stream s)
 {
-    uint64_t x = *acc, dx = *d;
-    unsigned sh = 64 - w;
-    for (size_t i = 0; i < n;) {
-        if (f->pos >= f->lim && bitf_tail(f, b, len, tail))
-            return -1;
-        size_t k = (f->lim - f->pos + w - 1) / w; /* fields starting below lim */
-        size_t end = n - i < k ? n : i + k;
-        const uint8_t *p = f->p;
-        size_t pos = f->pos;
-        for (; per > 1 && i + per <= end; i += per) {
-            uint64_t word = bitf_peek57(p, pos);
-            pos += per * w;
-            for (unsigned j = 0; j < per; j++)
-                sum_one((word << (j * w)) >> sh, twice, &x, &dx, out, dout, i + j);
-        }
-        for (; i < end; i++) {
-            sum_one(bitf_peek64(p, pos) >> sh, twice, &x, &dx, out, dout, i);
-            pos += w;
-        }
-        f->pos = pos;
-    }
-    *acc = x;
-    *d = dx;
-    return 0;
-}
-
-/* sum_fields for any width: w = 0 means every field is 0. */
-static inline __attribute__((always_inline)) int
-sum_any(bitf *f, const uint8_t *b, size_t len, uint8_t *tail, unsigned w,
-        size_t n, int twice, uint64_t *acc, uint64_t *d, uint64_t *out,
-        double *dout)
-{
-    if (w == 0) {
-        for (size_t i = 0; i < n; i++)
-            sum_one(0, twice, acc, d, out, dout, i);
-        return 0;
-    }
-    if (twice)
-        return w <= 14   ? sum_fields(f, b, len, tail, w, n, 4, 1, acc, d, out, dout)
-               : w <= 28 ? sum_fields(f, b, len, tail, w, n, 2, 1, acc, d, out, dout)
-                         : sum_fields(f, b, len, tail, w, n, 1, 1, acc, d, out, dout);
-    return w <= 14   ? sum_fields(f, b, len, tail, w, n, 4, 0, acc, d, out, dout)
-           : w <= 28 ? sum_fields(f, b, len, tail, w, n, 2, 0, acc, d, out, dout)
-                     : sum_fields(f, b, len, tail, w, n, 1, 0, acc, d, out, dout);
+    put_varint_bits(w, zz(s.min));
+    bitw_put(w, s.w, 7);
+    for (size_t i = 0; i < n && s.w; i++)
+        bitw_put(w, d[i] - s.min, s.w);
 }
 
 size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
@@ -143,101 +94,213 @@ size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
     if (!ok)
         return 0;
     e--;
-    /* Widths: timestamps' dods; values' deltas or dods, whichever is
-     * narrower. */
-    uint64_t tmax = 0, dmax = 0, ddmax = 0;
-    for (size_t i = 2; i < n; i++) {
-        uint64_t d1 = (uint64_t)ts[i] - (uint64_t)ts[i - 1];
-        uint64_t d0 = (uint64_t)ts[i - 1] - (uint64_t)ts[i - 2];
-        tmax |= zz(d1 - d0);
-    }
+    /* Timestamps' deltas-of-delta from the third on; values' deltas or
+     * deltas-of-delta, whichever needs the narrower fields. All wrap. */
+    uint64_t tdd[CHUNK_MAX_SAMPLES], xd[CHUNK_MAX_SAMPLES], xdd[CHUNK_MAX_SAMPLES];
+    for (size_t i = 2; i < n; i++)
+        tdd[i - 2] = ((uint64_t)ts[i] - (uint64_t)ts[i - 1]) -
+                     ((uint64_t)ts[i - 1] - (uint64_t)ts[i - 2]);
     for (size_t i = 1; i < n; i++) {
-        uint64_t d1 = (uint64_t)xs[i] - (uint64_t)xs[i - 1];
-        dmax |= zz(d1);
-        uint64_t d0 = i >= 2 ? (uint64_t)xs[i - 1] - (uint64_t)xs[i - 2] : 0;
-        ddmax |= zz(d1 - d0);
+        xd[i - 1] = (uint64_t)xs[i] - (uint64_t)xs[i - 1];
+        xdd[i - 1] = xd[i - 1] - (i >= 2 ? xd[i - 2] : 0);
     }
-    unsigned wt = width(tmax), wd = width(dmax), wdd = width(ddmax);
-    int use_dd = wdd < wd;
-    unsigned wv = use_dd ? wdd : wd;
-    /* Worst case size check: varints ≤ 10 bytes each. */
-    size_t bits = 16 + 3 * 80 + 7 + 4 + 1 + 7 + (n * (size_t)wt) + (n * (size_t)wv);
+    size_t nt = n > 2 ? n - 2 : 0;
+    stream st = stream_of(tdd, nt), sd = stream_of(xd, n - 1),
+           sdd = stream_of(xdd, n - 1);
+    int use_dd = sdd.w < sd.w;
+    stream sv = use_dd ? sdd : sd;
+    /* Worst case size check: varints <= 10 bytes each. */
+    size_t bits = 16 + 5 * 80 + 7 + 4 + 1 + 7 + (n * (size_t)st.w) + (n * (size_t)sv.w);
     if ((bits + 7) / 8 + 8 > cap)
         return 0;
     bitw w = {out, 0};
     bitw_put(&w, n, 16);
     put_varint_bits(&w, zz((uint64_t)ts[0]));
     put_varint_bits(&w, n > 1 ? zz((uint64_t)ts[1] - (uint64_t)ts[0]) : 0);
-    bitw_put(&w, wt, 7);
-    for (size_t i = 2; i < n && wt; i++) {
-        uint64_t d1 = (uint64_t)ts[i] - (uint64_t)ts[i - 1];
-        uint64_t d0 = (uint64_t)ts[i - 1] - (uint64_t)ts[i - 2];
-        bitw_put(&w, zz(d1 - d0), wt);
-    }
+    put_stream(&w, tdd, nt, st);
     bitw_put(&w, (uint64_t)e, 4);
     put_varint_bits(&w, zz((uint64_t)xs[0]));
     bitw_put(&w, (uint64_t)use_dd, 1);
-    bitw_put(&w, wv, 7);
-    for (size_t i = 1; i < n && wv; i++) {
-        uint64_t d1 = (uint64_t)xs[i] - (uint64_t)xs[i - 1];
-        uint64_t d0 = use_dd && i >= 2 ? (uint64_t)xs[i - 1] - (uint64_t)xs[i - 2] : 0;
-        bitw_put(&w, zz(use_dd ? d1 - d0 : d1), wv);
-    }
+    put_stream(&w, use_dd ? xdd : xd, n - 1, sv);
     return (w.nbits + 7) / 8;
+}
+
+/* ---- decoding --------------------------------------------------------------
+ *
+ * The decoder copies the chunk into a zero-padded buffer on its stack and
+ * reads it with no bounds check per read: the fixed fields before the
+ * first check read at most INT_HDR_BITS bits, and a stream is read only
+ * once its fields are known to lie inside the chunk; whole-word reads reach
+ * at most 9 bytes further. A longer chunk than INT_MAX_BYTES cannot be
+ * valid, so the copy stops there and whatever it cut off reads as damage. */
+#define INT_MAX_BYTES (CHUNK_HDR_BYTES + 5 * 10 + 3 + 2 * CHUNK_MAX_SAMPLES * 8)
+#define INT_HDR_BITS (5 * 80 + 2 * 7 + 4 + 1)
+#define INT_PAD ((INT_HDR_BITS + 7) / 8 + 16)
+
+typedef struct rd {
+    const uint8_t *p;
+    size_t pos; /* bit position */
+} rd;
+
+/* The next n bits (1..57). */
+static inline uint64_t rd_get(rd *r, unsigned n)
+{
+    uint64_t v = bitf_peek57(r->p, r->pos) >> (64 - n);
+    r->pos += n;
+    return v;
+}
+
+/* A LEB128 varint written as whole bytes (at most 10); *bad when it does
+ * not end. */
+static uint64_t rd_varint(rd *r, int *bad)
+{
+    uint64_t z = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        uint64_t byte = rd_get(r, 8);
+        z |= (byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return z;
+    }
+    *bad = 1;
+    return 0;
+}
+
+/* Adds field z (plus the stream's minimum m) to the sums and stores the
+ * result as out[i] (or, converted, dout[i] when out is NULL). */
+static inline __attribute__((always_inline)) void
+sum_one(uint64_t z, uint64_t m, int twice, uint64_t *x, uint64_t *dx,
+        uint64_t *out, double *dout, size_t i)
+{
+    if (twice) {
+        *dx += z + m;
+        *x += *dx;
+    } else {
+        *x += z + m;
+    }
+    if (out)
+        out[i] = *x;
+    else
+        dout[i] = (double)(int64_t)*x;
+}
+
+/* Reads n fields of w bits (1..64) at bit pos of p and prefix-sums them
+ * (each plus m) into out (or dout): once (*acc += z + m), or twice for
+ * deltas-of-delta (*d += z + m, *acc += *d). Narrow fields come `per` (2,
+ * 4 or 8, with per * w <= 57) to a 64-bit load; the last few share one
+ * load too. per, twice and the output are constants at each call, which
+ * keeps the loop bodies minimal. */
+static inline __attribute__((always_inline)) void
+sum_fields(const uint8_t *p, size_t pos, unsigned w, uint64_t m, size_t n,
+           unsigned per, int twice, uint64_t *acc, uint64_t *d, uint64_t *out,
+           double *dout)
+{
+    uint64_t x = *acc, dx = *d;
+    size_t i = 0;
+    if (per == 1) {
+        for (; i < n; i++, pos += w)
+            sum_one(bitf_peek64(p, pos) >> (64 - w), m, twice, &x, &dx, out, dout, i);
+    } else {
+        /* Rotating by w brings the next field to the bottom: one shift
+         * count for the whole loop (x86 shifts by a register only by cl). */
+        uint64_t mask = (UINT64_C(1) << w) - 1;
+        for (; i + per <= n; i += per) {
+            uint64_t word = bitf_peek57(p, pos);
+            pos += per * w;
+            for (unsigned j = 0; j < per; j++) {
+                word = (word << (w & 63)) | (word >> (-w & 63));
+                sum_one(word & mask, m, twice, &x, &dx, out, dout, i + j);
+            }
+        }
+        uint64_t word = bitf_peek57(p, pos);
+        for (; i < n; i++) {
+            word = (word << (w & 63)) | (word >> (-w & 63));
+            sum_one(word & mask, m, twice, &x, &dx, out, dout, i);
+        }
+    }
+    *acc = x;
+    *d = dx;
+}
+
+/* sum_fields for any width: w = 0 means every field is 0. */
+static inline __attribute__((always_inline)) void
+sum_any(const uint8_t *p, size_t pos, unsigned w, uint64_t m, size_t n,
+        int twice, uint64_t *acc, uint64_t *d, uint64_t *out, double *dout)
+{
+    if (w == 0) {
+        for (size_t i = 0; i < n; i++)
+            sum_one(0, m, twice, acc, d, out, dout, i);
+        return;
+    }
+#define SUM_PER(per) sum_fields(p, pos, w, m, n, per, twice, acc, d, out, dout)
+    if (w <= 7)
+        SUM_PER(8);
+    else if (w <= 14)
+        SUM_PER(4);
+    else if (w <= 28)
+        SUM_PER(2);
+    else
+        SUM_PER(1);
+#undef SUM_PER
+}
+
+/* Reads a stream's minimum and width; -1 when they are damaged or its k
+ * fields would run past the chunk's len bytes. */
+static int get_stream(rd *r, size_t len, size_t k, stream *s)
+{
+    int bad = 0;
+    s->min = unzz(rd_varint(r, &bad));
+    s->w = (unsigned)rd_get(r, 7);
+    return bad || s->w > 64 || r->pos + k * s->w > len * 8 ? -1 : 0;
 }
 
 int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                      size_t max)
 {
-    if (len < 2)
+    uint8_t buf[INT_MAX_BYTES + INT_PAD];
+    if (len > INT_MAX_BYTES)
+        len = INT_MAX_BYTES;
+    memcpy(buf, b, len);
+    memset(buf + len, 0, INT_PAD);
+    if (len < CHUNK_HDR_BYTES)
         return HERON_EIO;
-    bitr r = {b, len, 0};
-    size_t n = (size_t)bitr_get(&r, 16);
+    rd r = {buf, 0};
+    size_t n = (size_t)rd_get(&r, 16);
     if (n == 0)
         return 0;
     if (n > max || n > CHUNK_MAX_SAMPLES)
         return HERON_EIO;
     int bad = 0;
-    uint64_t t = unzz(bitr_varint(&r, &bad));
-    uint64_t d = unzz(bitr_varint(&r, &bad));
-    unsigned wt = (unsigned)bitr_get(&r, 7);
-    if (bad || wt > 64 || bitr_overrun(&r) ||
-        r.pos + (n > 2 ? n - 2 : 0) * wt > len * 8)
+    uint64_t t = unzz(rd_varint(&r, &bad));
+    uint64_t d = unzz(rd_varint(&r, &bad));
+    size_t nt = n > 2 ? n - 2 : 0;
+    stream st;
+    if (bad || get_stream(&r, len, nt, &st))
         return HERON_EIO;
-    uint8_t tail[2 * BITF_SLACK];
-    bitf f;
     ts[0] = (int64_t)t;
     if (n > 1) {
         t += d;
         ts[1] = (int64_t)t;
     }
-    if (n > 2) {
-        bitf_init(&f, b, len, r.pos);
-        if (sum_any(&f, b, len, tail, wt, n - 2, 1, &t, &d, (uint64_t *)ts + 2,
-                    NULL))
-            return HERON_EIO;
-        r.pos = f.base + f.pos;
-    }
-    unsigned e = (unsigned)bitr_get(&r, 4);
-    uint64_t x = unzz(bitr_varint(&r, &bad));
-    int use_dd = (int)bitr_get(&r, 1);
-    unsigned wv = (unsigned)bitr_get(&r, 7);
-    if (bad || e > MAX_E || wv > 64 || bitr_overrun(&r) ||
-        r.pos + (n - 1) * wv > len * 8)
+    sum_any(buf, r.pos, st.w, st.min, nt, 1, &t, &d, (uint64_t *)ts + 2, NULL);
+    r.pos += nt * st.w;
+    unsigned e = (unsigned)rd_get(&r, 4);
+    uint64_t x = unzz(rd_varint(&r, &bad));
+    int use_dd = (int)rd_get(&r, 1);
+    stream sv;
+    if (bad || e > MAX_E || get_stream(&r, len, n - 1, &sv))
         return HERON_EIO;
     /* Values as integers (prefix sums, converted on the way), then scaled
      * in a loop of their own, where the divisions pipeline (and vectorise). */
     uint64_t dv = 0;
     vs[0] = (double)(int64_t)x;
-    bitf_init(&f, b, len, r.pos);
-    int rc = use_dd ? sum_any(&f, b, len, tail, wv, n - 1, 1, &x, &dv, NULL, vs + 1)
-                    : sum_any(&f, b, len, tail, wv, n - 1, 0, &x, &dv, NULL, vs + 1);
-    if (rc)
-        return HERON_EIO;
+    if (use_dd)
+        sum_any(buf, r.pos, sv.w, sv.min, n - 1, 1, &x, &dv, NULL, vs + 1);
+    else
+        sum_any(buf, r.pos, sv.w, sv.min, n - 1, 0, &x, &dv, NULL, vs + 1);
     if (e) {
         double p = pow10s[e];
         for (size_t i = 0; i < n; i++)
             vs[i] /= p;
     }
-    return bitf_overrun(&f, len) ? HERON_EIO : (int)n;
+    return (int)n;
 }

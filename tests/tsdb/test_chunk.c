@@ -258,20 +258,63 @@ static int int_roundtrip(const int64_t *ts, const double *vs, size_t n)
         assert_true(double_bits(dv[i]) == bits[i]);
     }
     assert_int_equal(chunk_count(buf, len), n);
-    /* Damage never crashes the decoder. */
+    /* Damage never crashes the decoder; the bytes lie in a heap block of
+     * exactly their length, so that ASan sees any read past them. */
     for (size_t cut = 0; cut < len; cut++) {
-        int rc = chunk_int_decode(buf, cut, dt, dv, CHUNK_MAX_SAMPLES);
+        uint8_t *part = malloc(cut ? cut : 1);
+        assert_non_null(part);
+        memcpy(part, buf, cut);
+        int rc = chunk_int_decode(part, cut, dt, dv, CHUNK_MAX_SAMPLES);
         assert_true(rc == HERON_EIO || (rc >= 0 && rc <= (int)n));
+        free(part);
     }
+    uint8_t *copy = malloc(len);
+    assert_non_null(copy);
     for (int f = 0; f < 200; f++) {
-        uint8_t copy[4096];
         memcpy(copy, buf, len);
         size_t bit = rnd() % (len * 8);
         copy[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
         int rc = chunk_int_decode(copy, len, dt, dv, CHUNK_MAX_SAMPLES);
         assert_true(rc == HERON_EIO || (rc >= 0 && rc <= CHUNK_MAX_SAMPLES));
     }
+    free(copy);
     return 1;
+}
+
+/* Every field width of the integer encoding's streams at many chunk
+ * lengths: timestamps whose deltas-of-delta span exactly w bits (0..64),
+ * values (integers, or tenths) whose deltas span about as many bits as
+ * 2^53 allows. The lengths cover partial and whole groups of fields per
+ * 64-bit load (8, 4 and 2 per load). */
+static void test_int_widths(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16,
+                                  17, 18, 31, 33, 63, 64, 65, 66, 100, 119, 120};
+    int64_t ts[CHUNK_MAX_SAMPLES];
+    double vs[CHUNK_MAX_SAMPLES];
+    for (unsigned w = 0; w <= 64; w++) {
+        uint64_t span = w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1;
+        unsigned wv = w % 52;
+        uint64_t vspan = (UINT64_C(1) << wv) - 1;
+        for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+            size_t n = lens[k];
+            uint64_t m = rnd(), t = rnd(), d = rnd();
+            int tenths = (w + k) % 3 == 0;
+            for (size_t i = 0; i < n; i++) {
+                if (i >= 2) {
+                    uint64_t z = i == 2 ? 0 : i == 3 ? span : rnd() & span;
+                    d += m + z;
+                }
+                if (i >= 1)
+                    t += d;
+                ts[i] = (int64_t)t;
+                int64_t x = (int64_t)(rnd() & vspan) - (int64_t)(vspan / 2);
+                vs[i] = tenths ? (double)(x >> 4) / 10.0 : (double)x;
+            }
+            assert_true(int_roundtrip(ts, vs, n));
+        }
+    }
 }
 
 static void test_int_encoding(void **state)
@@ -330,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_int_encoding),
+        cmocka_unit_test(test_int_widths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

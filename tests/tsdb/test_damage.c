@@ -279,6 +279,19 @@ static void test_damaged_blocks(void **state)
     free(meta);
     tu_rmtree(dir);
     free(dir);
+    /* A chunk file of version 2 (integer chunks as older builds wrote
+     * them) is refused at open with an error that says so. */
+    dir = tu_tempdir();
+    write_batches(dir, 1);
+    char *old = block_file(dir, "chunks/000001");
+    int fd = open(old, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "\x02", 1, 4), 1);
+    close(fd);
+    expect_open_error(dir, "version 2");
+    free(old);
+    tu_rmtree(dir);
+    free(dir);
     /* chunks: found when read (page and chunk CRCs); the iterator fails
      * and the set's error names the file. */
     dir = tu_tempdir();
