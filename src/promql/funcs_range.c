@@ -17,6 +17,7 @@ typedef struct win {
     double p0, p1;      /* scalar arguments at this step */
     const uint32_t *resets; /* rate/increase: resets[i] counts counter
                                resets up to s[i] in the series, or NULL */
+    int reset_free;         /* rate/increase: the series has no reset */
     ev_ctx *c;
 } win;
 
@@ -98,7 +99,8 @@ static int extrapolate(const win *w, double *out, int counter, int rate)
     double result = l->v - f->v;
     /* the correction loop only matters when the window holds a reset (or
      * starts below zero); the series' reset counts tell without a loop */
-    if (counter && (!w->resets || w->resets[w->n - 1] != w->resets[0] || f->v < 0)) {
+    if (counter && !w->reset_free &&
+        (!w->resets || w->resets[w->n - 1] != w->resets[0] || f->v < 0)) {
         double last = 0;
         for (size_t i = 0; i < w->n; i++) {
             if (w->s[i].v < last)
@@ -428,7 +430,13 @@ static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
 {
     ev_ctx *c = r->c;
     size_t nsteps = c->nsteps;
-    if (r->counter) {
+    /* counters: a series without a reset (the usual case) needs no
+     * per-window check; otherwise a prefix count finds the windows with
+     * one */
+    int reset_free = 1;
+    for (size_t j = 1; r->counter && j < n; j++)
+        reset_free &= !(s[j].v < s[j - 1].v);
+    if (!reset_free) {
         uint32_t k = 0;
         for (size_t j = 0; j < n; j++) {
             k += j && s[j].v < s[j - 1].v;
@@ -440,6 +448,7 @@ static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
     win w;
     memset(&w, 0, sizeof w);
     w.c = c;
+    w.reset_free = r->counter && reset_free;
     size_t lo = 0, hi = 0;
     int any = 0;
     for (size_t i = 0; i < nsteps; i++) {
@@ -456,10 +465,12 @@ static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
         w.end = end;
         w.s = s + lo;
         w.n = hi - lo;
-        w.resets = r->counter ? resets + lo : NULL;
+        w.resets = reset_free ? NULL : resets + lo;
         w.ts = c->ts[i];
-        w.p0 = p0 ? p0[i] : 0;
-        w.p1 = p1 ? p1[i] : 0;
+        if (p0)
+            w.p0 = p0[i];
+        if (p1)
+            w.p1 = p1[i];
         int got = r->d->fn(&w, &v[i]);
         if (got < 0) {
             *stop = i;
