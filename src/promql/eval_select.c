@@ -55,16 +55,27 @@ static int scratch_reserve(ev_samples *b, size_t n)
     return 0;
 }
 
-/* Appends n samples, without staleness markers for a range selector. */
+/* Appends n samples, without staleness markers for a range selector.
+ * Markers are NaNs: the copy notes whether it met any NaN, and only then
+ * (rarely) is the batch filtered in place. */
 static void scratch_append(ev_samples *b, const int64_t *ts, const double *vs,
                            size_t n, int is_range)
 {
+    tsdb_sample *o = b->s + b->n;
+    int any_nan = 0;
     for (size_t k = 0; k < n; k++) {
-        if (is_range && tsdb_is_stale_nan(vs[k]))
-            continue;
-        b->s[b->n].t = ts[k];
-        b->s[b->n++].v = vs[k];
+        o[k].t = ts[k];
+        o[k].v = vs[k];
+        any_nan |= vs[k] != vs[k];
     }
+    size_t m = n;
+    if (is_range && any_nan) {
+        m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (!tsdb_is_stale_nan(o[k].v))
+                o[m++] = o[k];
+    }
+    b->n += m;
 }
 
 static int copy_labels(ev_ctx *c, const tsdb_label *src, size_t n,
