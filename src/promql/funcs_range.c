@@ -90,8 +90,12 @@ static void linear_regression(const tsdb_sample *s, size_t n, int64_t at,
     *intercept = sy / dn - *slope * sx / dn;
 }
 
+/* Forced inline: the driver's loop specialised per function (see
+ * range_compute) must get the function's body, not a call. */
+#define INLINED static inline __attribute__((always_inline))
+
 /* delta, increase and rate: Prometheus' extrapolation to the window. */
-static int extrapolate(const win *w, double *out, int counter, int rate)
+INLINED int extrapolate(const win *w, double *out, int counter, int rate)
 {
     if (w->n < 2)
         return 0;
@@ -127,8 +131,8 @@ static int extrapolate(const win *w, double *out, int counter, int rate)
     return 1;
 }
 
-static int fn_rate(const win *w, double *o) { return extrapolate(w, o, 1, 1); }
-static int fn_increase(const win *w, double *o) { return extrapolate(w, o, 1, 0); }
+INLINED int fn_rate(const win *w, double *o) { return extrapolate(w, o, 1, 1); }
+INLINED int fn_increase(const win *w, double *o) { return extrapolate(w, o, 1, 0); }
 static int fn_delta(const win *w, double *o) { return extrapolate(w, o, 0, 0); }
 
 static int instant_delta(const win *w, double *out, int rate)
@@ -424,9 +428,9 @@ static int range_run_init(range_run *r, ev_ctx *c, const promql_node *n,
  * functions of one argument never fail). Touches no shared state other
  * than through the function's failure, so rows can be computed off the
  * query's thread (eval_rows.c). */
-static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
-                         const int64_t *wend, uint32_t *resets, double *v,
-                         uint8_t *ok, size_t *stop)
+INLINED int range_compute_fn(const range_run *r, win_fn fn, const tsdb_sample *s,
+                             size_t n, const int64_t *wend, uint32_t *resets,
+                             double *v, uint8_t *ok, size_t *stop)
 {
     ev_ctx *c = r->c;
     size_t nsteps = c->nsteps;
@@ -471,7 +475,7 @@ static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
             w.p0 = p0[i];
         if (p1)
             w.p1 = p1[i];
-        int got = r->d->fn(&w, &v[i]);
+        int got = fn(&w, &v[i]);
         if (got < 0) {
             *stop = i;
             return got;
@@ -481,6 +485,19 @@ static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
     }
     *stop = nsteps;
     return any;
+}
+
+static int range_compute(const range_run *r, const tsdb_sample *s, size_t n,
+                         const int64_t *wend, uint32_t *resets, double *v,
+                         uint8_t *ok, size_t *stop)
+{
+    /* rate and increase get the loop with the function inlined (no call,
+     * the window kept in registers) */
+    if (r->d->fn == fn_rate)
+        return range_compute_fn(r, fn_rate, s, n, wend, resets, v, ok, stop);
+    if (r->d->fn == fn_increase)
+        return range_compute_fn(r, fn_increase, s, n, wend, resets, v, ok, stop);
+    return range_compute_fn(r, r->d->fn, s, n, wend, resets, v, ok, stop);
 }
 
 /* A series' values at steps [0, stop) into the output vector, under the
