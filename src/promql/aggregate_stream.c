@@ -54,6 +54,12 @@ static int fold_row(void *arg, tsdb_label *ls, size_t nls, const double *v,
         return HERON_ENOMEM;
     agg_acc *acc = a->acc[g];
     promql_aggop op = n->u.agg.op;
+    if (op == PROMQL_AGG_SUM) { /* the same fold, its switch resolved here */
+        for (size_t i = 0; i < c->nsteps; i++)
+            if (ok[i])
+                agg_acc_add(PROMQL_AGG_SUM, &acc[i], v[i]);
+        return 0;
+    }
     for (size_t i = 0; i < c->nsteps; i++)
         if (ok[i])
             agg_acc_add(op, &acc[i], v[i]);
