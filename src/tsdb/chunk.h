@@ -99,7 +99,8 @@ int chunk_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
  * sample count, then a bit stream: t0 as a zig-zag varint, the first delta
  * as a zig-zag varint, then the deltas-of-delta of the remaining
  * timestamps as a frame-of-reference stream (their minimum as a zig-zag
- * varint, a 7-bit width, each minus the minimum at that width); e (4
+ * varint, a 7-bit width, a 6-bit shift, then each minus the minimum,
+ * shifted right by the shift, at that width); e (4
  * bits), x0 as a zig-zag varint, one bit choosing deltas (0) or
  * deltas-of-delta (1) of x, and those n-1 numbers as a stream. Fixed
  * widths make decoding a branch-free unpack and prefix sum. Encoding 2

@@ -53,10 +53,12 @@ static void put_varint_bits(bitw *w, uint64_t z)
 }
 
 /* A stream of n numbers stored frame-of-reference: their minimum (as
- * int64), then each minus it at a fixed width. */
+ * int64), then each minus it, without the trailing zero bits all of those
+ * differences share (sh: byte-sized gauges move in steps of 4096), at a
+ * fixed width w. */
 typedef struct stream {
     uint64_t min;
-    unsigned w;
+    unsigned w, sh;
 } stream;
 
 static stream stream_of(const uint64_t *d, size_t n)
@@ -68,15 +70,20 @@ static stream stream_of(const uint64_t *d, size_t n)
         if ((int64_t)d[i] > hi)
             hi = (int64_t)d[i];
     }
-    return (stream){(uint64_t)lo, width((uint64_t)hi - (uint64_t)lo)};
+    uint64_t any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= d[i] - (uint64_t)lo;
+    unsigned sh = any ? (unsigned)__builtin_ctzll(any) : 0;
+    return (stream){(uint64_t)lo, width(((uint64_t)hi - (uint64_t)lo) >> sh), sh};
 }
 
 static void put_stream(bitw *w, const uint64_t *d, size_t n, stream s)
 {
     put_varint_bits(w, zz(s.min));
     bitw_put(w, s.w, 7);
+    bitw_put(w, s.sh, 6);
     for (size_t i = 0; i < n && s.w; i++)
-        bitw_put(w, d[i] - s.min, s.w);
+        bitw_put(w, (d[i] - s.min) >> s.sh, s.w);
 }
 
 size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
@@ -110,7 +117,7 @@ size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
     int use_dd = sdd.w < sd.w;
     stream sv = use_dd ? sdd : sd;
     /* Worst case size check: varints <= 10 bytes each. */
-    size_t bits = 16 + 5 * 80 + 7 + 4 + 1 + 7 + (n * (size_t)st.w) + (n * (size_t)sv.w);
+    size_t bits = 16 + 5 * 80 + 2 * (7 + 6) + 4 + 1 + n * (size_t)st.w + n * (size_t)sv.w;
     if ((bits + 7) / 8 + 8 > cap)
         return 0;
     bitw w = {out, 0};
@@ -133,9 +140,14 @@ size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
  * once its fields are known to lie inside the chunk; whole-word reads reach
  * at most 9 bytes further. A longer chunk than INT_MAX_BYTES cannot be
  * valid, so the copy stops there and whatever it cut off reads as damage. */
-#define INT_MAX_BYTES (CHUNK_HDR_BYTES + 5 * 10 + 3 + 2 * CHUNK_MAX_SAMPLES * 8)
-#define INT_HDR_BITS (5 * 80 + 2 * 7 + 4 + 1)
+#define INT_MAX_BYTES (CHUNK_HDR_BYTES + 5 * 10 + 4 + 2 * CHUNK_MAX_SAMPLES * 8)
+#define INT_HDR_BITS (5 * 80 + 2 * (7 + 6) + 4 + 1)
 #define INT_PAD ((INT_HDR_BITS + 7) / 8 + 16)
+
+static inline uint64_t rotl(uint64_t x, unsigned k)
+{
+    return (x << (k & 63)) | (x >> (-k & 63));
+}
 
 typedef struct rd {
     const uint8_t *p;
@@ -183,37 +195,39 @@ sum_one(uint64_t z, uint64_t m, int twice, uint64_t *x, uint64_t *dx,
         dout[i] = (double)(int64_t)*x;
 }
 
-/* Reads n fields of w bits (1..64) at bit pos of p and prefix-sums them
- * (each plus m) into out (or dout): once (*acc += z + m), or twice for
- * deltas-of-delta (*d += z + m, *acc += *d). Narrow fields come `per` (2,
- * 4 or 8, with per * w <= 57) to a 64-bit load; the last few share one
- * load too. per, twice and the output are constants at each call, which
- * keeps the loop bodies minimal. */
+/* Reads n fields of st.w bits (1..64) at bit pos of p and prefix-sums
+ * them (each shifted left by st.sh, plus st.min) into out (or dout): once
+ * (*acc += z), or twice for deltas-of-delta (*d += z, *acc += *d). Narrow
+ * fields come `per` (2, 4 or 8, with per * w <= 57) to a 64-bit load; the
+ * last few share one load too. per, twice and the output are constants at
+ * each call, which keeps the loop bodies minimal. */
 static inline __attribute__((always_inline)) void
-sum_fields(const uint8_t *p, size_t pos, unsigned w, uint64_t m, size_t n,
-           unsigned per, int twice, uint64_t *acc, uint64_t *d, uint64_t *out,
-           double *dout)
+sum_fields(const uint8_t *p, size_t pos, stream st, size_t n, unsigned per,
+           int twice, uint64_t *acc, uint64_t *d, uint64_t *out, double *dout)
 {
-    uint64_t x = *acc, dx = *d;
+    uint64_t x = *acc, dx = *d, m = st.min;
+    unsigned w = st.w, sh = st.sh;
     size_t i = 0;
     if (per == 1) {
         for (; i < n; i++, pos += w)
-            sum_one(bitf_peek64(p, pos) >> (64 - w), m, twice, &x, &dx, out, dout, i);
+            sum_one((bitf_peek64(p, pos) >> (64 - w)) << sh, m, twice, &x, &dx, out,
+                    dout, i);
     } else {
-        /* Rotating by w brings the next field to the bottom: one shift
-         * count for the whole loop (x86 shifts by a register only by cl). */
-        uint64_t mask = (UINT64_C(1) << w) - 1;
+        /* Rotating by w brings the next field to bits sh.. once the word
+         * has been rotated by sh: one shift count for the whole loop (x86
+         * shifts by a register only by cl). */
+        uint64_t mask = ((UINT64_C(1) << w) - 1) << sh;
         for (; i + per <= n; i += per) {
-            uint64_t word = bitf_peek57(p, pos);
+            uint64_t word = rotl(bitf_peek57(p, pos), sh);
             pos += per * w;
             for (unsigned j = 0; j < per; j++) {
-                word = (word << (w & 63)) | (word >> (-w & 63));
+                word = rotl(word, w);
                 sum_one(word & mask, m, twice, &x, &dx, out, dout, i + j);
             }
         }
-        uint64_t word = bitf_peek57(p, pos);
+        uint64_t word = rotl(bitf_peek57(p, pos), sh);
         for (; i < n; i++) {
-            word = (word << (w & 63)) | (word >> (-w & 63));
+            word = rotl(word, w);
             sum_one(word & mask, m, twice, &x, &dx, out, dout, i);
         }
     }
@@ -223,34 +237,35 @@ sum_fields(const uint8_t *p, size_t pos, unsigned w, uint64_t m, size_t n,
 
 /* sum_fields for any width: w = 0 means every field is 0. */
 static inline __attribute__((always_inline)) void
-sum_any(const uint8_t *p, size_t pos, unsigned w, uint64_t m, size_t n,
-        int twice, uint64_t *acc, uint64_t *d, uint64_t *out, double *dout)
+sum_any(const uint8_t *p, size_t pos, stream st, size_t n, int twice,
+        uint64_t *acc, uint64_t *d, uint64_t *out, double *dout)
 {
-    if (w == 0) {
+    if (st.w == 0) {
         for (size_t i = 0; i < n; i++)
-            sum_one(0, m, twice, acc, d, out, dout, i);
+            sum_one(0, st.min, twice, acc, d, out, dout, i);
         return;
     }
-#define SUM_PER(per) sum_fields(p, pos, w, m, n, per, twice, acc, d, out, dout)
-    if (w <= 7)
+#define SUM_PER(per) sum_fields(p, pos, st, n, per, twice, acc, d, out, dout)
+    if (st.w <= 7)
         SUM_PER(8);
-    else if (w <= 14)
+    else if (st.w <= 14)
         SUM_PER(4);
-    else if (w <= 28)
+    else if (st.w <= 28)
         SUM_PER(2);
     else
         SUM_PER(1);
 #undef SUM_PER
 }
 
-/* Reads a stream's minimum and width; -1 when they are damaged or its k
- * fields would run past the chunk's len bytes. */
+/* Reads a stream's minimum, width and shift; -1 when they are damaged or
+ * its k fields would run past the chunk's len bytes. */
 static int get_stream(rd *r, size_t len, size_t k, stream *s)
 {
     int bad = 0;
     s->min = unzz(rd_varint(r, &bad));
     s->w = (unsigned)rd_get(r, 7);
-    return bad || s->w > 64 || r->pos + k * s->w > len * 8 ? -1 : 0;
+    s->sh = (unsigned)rd_get(r, 6);
+    return bad || s->w + s->sh > 64 || r->pos + k * s->w > len * 8 ? -1 : 0;
 }
 
 int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
@@ -281,7 +296,7 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
         t += d;
         ts[1] = (int64_t)t;
     }
-    sum_any(buf, r.pos, st.w, st.min, nt, 1, &t, &d, (uint64_t *)ts + 2, NULL);
+    sum_any(buf, r.pos, st, nt, 1, &t, &d, (uint64_t *)ts + 2, NULL);
     r.pos += nt * st.w;
     unsigned e = (unsigned)rd_get(&r, 4);
     uint64_t x = unzz(rd_varint(&r, &bad));
@@ -294,9 +309,9 @@ int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
     uint64_t dv = 0;
     vs[0] = (double)(int64_t)x;
     if (use_dd)
-        sum_any(buf, r.pos, sv.w, sv.min, n - 1, 1, &x, &dv, NULL, vs + 1);
+        sum_any(buf, r.pos, sv, n - 1, 1, &x, &dv, NULL, vs + 1);
     else
-        sum_any(buf, r.pos, sv.w, sv.min, n - 1, 0, &x, &dv, NULL, vs + 1);
+        sum_any(buf, r.pos, sv, n - 1, 0, &x, &dv, NULL, vs + 1);
     if (e) {
         double p = pow10s[e];
         for (size_t i = 0; i < n; i++)

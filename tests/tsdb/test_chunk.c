@@ -284,8 +284,9 @@ static int int_roundtrip(const int64_t *ts, const double *vs, size_t n)
 /* Every field width of the integer encoding's streams at many chunk
  * lengths: timestamps whose deltas-of-delta span exactly w bits (0..64),
  * values (integers, or tenths) whose deltas span about as many bits as
- * 2^53 allows. The lengths cover partial and whole groups of fields per
- * 64-bit load (8, 4 and 2 per load). */
+ * 2^53 allows, both with shared trailing zero bits (a shift) on some
+ * rounds. The lengths cover partial and whole groups of fields per 64-bit
+ * load (8, 4 and 2 per load). */
 static void test_int_widths(void **state)
 {
     (void)state;
@@ -301,16 +302,19 @@ static void test_int_widths(void **state)
             size_t n = lens[k];
             uint64_t m = rnd(), t = rnd(), d = rnd();
             int tenths = (w + k) % 3 == 0;
+            unsigned tsh = k % 2 ? (unsigned)(rnd() % (65 - w)) : 0;
+            unsigned vsh = k % 3 ? (unsigned)(rnd() % (53 - wv)) : 0;
             for (size_t i = 0; i < n; i++) {
                 if (i >= 2) {
                     uint64_t z = i == 2 ? 0 : i == 3 ? span : rnd() & span;
-                    d += m + z;
+                    d += m + (tsh < 64 ? z << tsh : 0);
                 }
                 if (i >= 1)
                     t += d;
                 ts[i] = (int64_t)t;
-                int64_t x = (int64_t)(rnd() & vspan) - (int64_t)(vspan / 2);
-                vs[i] = tenths ? (double)(x >> 4) / 10.0 : (double)x;
+                int64_t x = ((int64_t)(rnd() & vspan) - (int64_t)(vspan / 2)) *
+                            (int64_t)(UINT64_C(1) << vsh);
+                vs[i] = tenths ? (double)(x / 16) / 10.0 : (double)x;
             }
             assert_true(int_roundtrip(ts, vs, n));
         }
