@@ -18,8 +18,29 @@ typedef struct win {
     const uint32_t *resets; /* rate/increase: resets[i] counts counter
                                resets up to s[i] in the series, or NULL */
     int reset_free;         /* rate/increase: the series has no reset */
+    struct div_memo *memo;  /* extrapolate's divisions, kept by the driver */
     ev_ctx *c;
 } win;
+
+/* The last quotients of extrapolate's divisions by integer inputs. A
+ * regular series' windows repeat the same few millisecond differences
+ * and sample counts, and a division's latency is the longest step of a
+ * window; a repeated input reuses the quotient it gave (the same bits). */
+typedef struct div_memo {
+    int64_t ms[4];
+    double s[4];
+    int64_t avg_ms, avg_n;
+    double avg;
+} div_memo;
+
+static inline double memo_seconds(div_memo *m, int k, int64_t ms)
+{
+    if (ms != m->ms[k]) {
+        m->ms[k] = ms;
+        m->s[k] = (double)ms / 1e3;
+    }
+    return m->s[k];
+}
 
 /* Returns 1 with *out set, 0 for no output, negative on error. */
 typedef int (*win_fn)(const win *w, double *out);
@@ -112,11 +133,20 @@ INLINED int extrapolate(const win *w, double *out, int counter, int rate)
             last = w->s[i].v;
         }
     }
-    double to_start = (double)(f->t - w->start) / 1e3;
-    double to_end = (double)(w->end - l->t) / 1e3;
-    double sampled = (double)(l->t - f->t) / 1e3;
-    double avg = sampled / (double)(w->n - 1);
-    if (counter && result > 0 && f->v >= 0) {
+    div_memo *m = w->memo;
+    double to_start = memo_seconds(m, 0, f->t - w->start);
+    double to_end = memo_seconds(m, 1, w->end - l->t);
+    double sampled = memo_seconds(m, 2, l->t - f->t);
+    if (l->t - f->t != m->avg_ms || (int64_t)w->n != m->avg_n) {
+        m->avg_ms = l->t - f->t;
+        m->avg_n = (int64_t)w->n;
+        m->avg = sampled / (double)(w->n - 1);
+    }
+    double avg = m->avg;
+    /* to_zero >= sampled when f->v >= result (division and product round
+     * monotonically), so it cannot undercut to_start <= sampled: most
+     * windows of a long-running counter skip a division here */
+    if (counter && result > 0 && f->v >= 0 && !(f->v >= result && sampled >= to_start)) {
         double to_zero = sampled * (f->v / result);
         if (to_zero < to_start)
             to_start = to_zero;
@@ -126,7 +156,7 @@ INLINED int extrapolate(const win *w, double *out, int counter, int rate)
     interval += to_end < thr ? to_end : avg / 2;
     double factor = interval / sampled;
     if (rate)
-        factor /= (double)(w->end - w->start) / 1e3;
+        factor /= memo_seconds(m, 3, w->end - w->start);
     *out = result * factor;
     return 1;
 }
@@ -451,7 +481,10 @@ INLINED int range_compute_fn(const range_run *r, win_fn fn, const tsdb_sample *s
     int64_t range = r->range_ms;
     win w;
     memset(&w, 0, sizeof w);
+    div_memo memo;
+    memset(&memo, 0, sizeof memo); /* 0 ms is 0 s; no window has avg_n 0 */
     w.c = c;
+    w.memo = &memo;
     w.reset_free = r->counter && reset_free;
     size_t lo = 0, hi = 0;
     int any = 0;
