@@ -114,6 +114,9 @@ size_t chunk_int_encode(const int64_t *ts, const double *vs, size_t n,
                         uint8_t *out, size_t cap);
 int chunk_int_decode(const uint8_t *b, size_t len, int64_t *ts, double *vs,
                      size_t max);
+/* Lets chunk_int_decode use AVX2 where the CPU has it (the default), or
+ * not: for tests, which check both paths; not thread-safe. */
+void chunk_int_simd(int on);
 
 /* Decodes a chunk of either encoding (HERON_EIO for an unknown one). */
 static inline int chunk_decode_enc(uint8_t enc, const uint8_t *b, size_t len,

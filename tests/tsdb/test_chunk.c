@@ -1,4 +1,5 @@
-/* Round trips of the XOR chunk codec on random and edge data, and damaged
+/* Round trips of the chunk codecs (XOR, and integer through both its AVX2
+ * and scalar decoding paths) on random and edge data, and damaged
  * chunks that must fail cleanly. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -251,12 +252,20 @@ static int int_roundtrip(const int64_t *ts, const double *vs, size_t n)
         return 0;
     int64_t dt[CHUNK_MAX_SAMPLES];
     double dv[CHUNK_MAX_SAMPLES];
-    assert_int_equal(chunk_decode_enc(CHUNK_ENC_INT, buf, len, dt, dv, CHUNK_MAX_SAMPLES),
-                     (int)n);
-    for (size_t i = 0; i < n; i++) {
-        assert_true(dt[i] == ts[i]);
-        assert_true(double_bits(dv[i]) == bits[i]);
+    /* Both decoding paths: AVX2 (where the CPU has it) and scalar. */
+    for (int simd = 1; simd >= 0; simd--) {
+        chunk_int_simd(simd);
+        memset(dt, 0, sizeof dt);
+        memset(dv, 0, sizeof dv);
+        assert_int_equal(chunk_decode_enc(CHUNK_ENC_INT, buf, len, dt, dv,
+                                          CHUNK_MAX_SAMPLES),
+                         (int)n);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(dt[i] == ts[i]);
+            assert_true(double_bits(dv[i]) == bits[i]);
+        }
     }
+    chunk_int_simd(1);
     assert_int_equal(chunk_count(buf, len), n);
     /* Damage never crashes the decoder; the bytes lie in a heap block of
      * exactly their length, so that ASan sees any read past them. */
@@ -355,6 +364,16 @@ static void test_int_encoding(void **state)
             vs[i] = i == 5 ? bad[k] : (double)i;
         }
         assert_false(int_roundtrip(ts, vs, 10));
+    }
+    /* Around the limits of the AVX2 conversion to double (|x| < 2^51). */
+    static const double edges[] = {2251799813685248.0 - 2, -2251799813685248.0 - 2,
+                                   4503599627370496.0 - 3, -4503599627370496.0 + 1};
+    for (size_t k = 0; k < sizeof edges / sizeof *edges; k++) {
+        for (size_t i = 0; i < 40; i++) {
+            ts[i] = (int64_t)i * 15000;
+            vs[i] = edges[k] + (double)(i % 5);
+        }
+        assert_true(int_roundtrip(ts, vs, 40));
     }
     /* One sample, identical timestamps, extreme deltas. */
     ts[0] = INT64_MIN;
