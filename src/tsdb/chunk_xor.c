@@ -143,26 +143,36 @@ xor_run(chunk_it *it, uint32_t count, int64_t *ts, double *vs)
         for (; i < count && pos < lim; i++) {
             uint64_t x = bitf_peek57(p, pos);
             uint64_t dod;
+            unsigned used; /* bits of x the dod took */
             if (!(x >> 63)) {
                 dod = 0;
-                pos += 1;
+                used = 1;
             } else if (!((x >> 62) & 1)) {
                 dod = sext((x << 2) >> 50, 14);
-                pos += 16;
+                used = 16;
             } else if (!((x >> 61) & 1)) {
                 dod = sext((x << 3) >> 47, 17);
-                pos += 20;
+                used = 20;
             } else if (!((x >> 60) & 1)) {
                 dod = sext((x << 4) >> 44, 20);
-                pos += 24;
+                used = 24;
             } else {
                 dod = bitf_peek64(p, pos + 4);
-                pos += 68;
+                used = 68;
             }
             delta += dod;
             t = (int64_t)((uint64_t)t + delta);
 
-            x = bitf_peek57(p, pos);
+            /* The value's control bits follow in the same word (at least
+             * 33 of its bits are left) unless the dod took 64 bits. */
+            pos += used;
+            unsigned avail = 57 - used;
+            if (used <= 24) {
+                x <<= used;
+            } else {
+                x = bitf_peek57(p, pos);
+                avail = 57;
+            }
             if (x >> 63) {
                 unsigned hdr = 2;
                 if ((x >> 62) & 1) { /* '11': a new window */
@@ -175,9 +185,9 @@ xor_run(chunk_it *it, uint32_t count, int64_t *ts, double *vs)
                     bad |= trail >> 6; /* no window yet (0xff) */
                     trail &= 63;
                 }
-                /* The bits usually lie in the word at hand (57 exact). */
+                /* The bits usually lie in the word at hand too. */
                 pos += hdr;
-                uint64_t bits = sig + hdr <= 57 ? x << hdr
+                uint64_t bits = sig + hdr <= avail ? x << hdr
                                 : sig <= 57     ? bitf_peek57(p, pos)
                                                 : bitf_peek64(p, pos);
                 vbits ^= (bits >> (64 - sig)) << trail;
