@@ -220,9 +220,9 @@ static int it_load(tsdb_iterator *it, int64_t from)
         it->ts = it->tbuf;
         it->vs = it->vbuf;
         it->n = k;
-        /* First sample >= max(from, mint). */
+        /* First sample >= max(from, mint); usually the chunk's first. */
         int64_t lo = from > it->mint ? from : it->mint;
-        int a = 0, b = k;
+        int a = 0, b = k && it->ts[0] >= lo ? 0 : k;
         while (a < b) {
             int m = (a + b) / 2;
             if (it->ts[m] < lo)
