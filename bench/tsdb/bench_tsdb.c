@@ -186,14 +186,17 @@ static void *ingest(void *arg)
     return NULL;
 }
 
-/* Iterates every sample of the store (sample by sample, or in batches);
- * returns samples read. */
+/* Iterates every sample of the store (sample by sample, or in batches),
+ * summing the values into *sum; returns samples read. The sum runs in a
+ * local: through the pointer, which may alias the batch, every add would
+ * wait for the previous one's store (a chain of about 8 cycles a sample). */
 static uint64_t read_once(tsdb_db *db, int batch, double *sum)
 {
     tsdb_querier *q;
     tsdb_series_set *set;
     tsdb_matcher *m;
     uint64_t n = 0;
+    double acc = 0;
     *sum = 0;
     if (tsdb_matcher_new(TSDB_MATCH_RE, "__name__", "bench_.*", &m, NULL) ||
         tsdb_querier_new(db, INT64_MIN, INT64_MAX, &q, NULL))
@@ -207,7 +210,7 @@ static uint64_t read_once(tsdb_db *db, int batch, double *sum)
                 int k;
                 while ((k = tsdb_iterator_next_batch(it, &ts, &vs)) > 0) {
                     for (int j = 0; j < k; j++)
-                        *sum += vs[j];
+                        acc += vs[j];
                     n += (uint64_t)k;
                 }
                 continue;
@@ -215,7 +218,7 @@ static uint64_t read_once(tsdb_db *db, int batch, double *sum)
             while (tsdb_iterator_next(it) == 1) {
                 double v;
                 tsdb_iterator_at(it, NULL, &v);
-                *sum += v;
+                acc += v;
                 n++;
             }
         }
@@ -223,6 +226,7 @@ static uint64_t read_once(tsdb_db *db, int batch, double *sum)
     }
     tsdb_querier_free(q);
     tsdb_matcher_free(m);
+    *sum = acc;
     return n;
 }
 
