@@ -165,7 +165,7 @@ static inline uint64_t rd_get(rd *r, unsigned n)
 
 /* A LEB128 varint written as whole bytes (at most 10); *bad when it does
  * not end. */
-static uint64_t rd_varint(rd *r, int *bad)
+static inline uint64_t rd_varint(rd *r, int *bad)
 {
     uint64_t z = 0;
     for (unsigned shift = 0; shift < 70; shift += 7) {
@@ -371,7 +371,7 @@ sum_any(const uint8_t *p, size_t pos, stream st, size_t n, int twice,
 
 /* Reads a stream's minimum, width and shift; -1 when they are damaged or
  * its k fields would run past the chunk's len bytes. */
-static int get_stream(rd *r, size_t len, size_t k, stream *s)
+static inline int get_stream(rd *r, size_t len, size_t k, stream *s)
 {
     int bad = 0;
     s->min = unzz(rd_varint(r, &bad));
