@@ -764,6 +764,67 @@ static int hq_values(void *p, const char *name, tsdb_strings *out,
     return 0;
 }
 
+/* An open chunk as a query found it, read when the iterator gets there
+ * (hq_open_load): copying every open chunk at select time filled the
+ * query's arena with hundreds of bytes a series, fresh pages the kernel
+ * had to fault in and zero for every query. The series stays alive while
+ * the querier is open (truncation waits for the reload lock it holds). */
+typedef struct open_ref {
+    mseries *s;
+    int64_t mint; /* the chunk's first sample time: which chunk it was */
+} open_ref;
+
+/* Copies the open chunk into the iterator's page, or, when it was cut
+ * since the select, finds it among the full chunks. Either way it may
+ * hold samples appended since, which the iterator bounds by time like
+ * any others. */
+static int hq_open_load(const void *src, uint64_t ref, qpage *page,
+                        const uint8_t **b, uint32_t *len, uint8_t *enc,
+                        heron_err *err)
+{
+    head *h = (head *)(uintptr_t)src;
+    const open_ref *o = (const open_ref *)(uintptr_t)ref;
+    mseries *s = o->s;
+    pthread_mutex_t *il = id_lock(h, s->id);
+    int rc = 0;
+    pthread_mutex_lock(il);
+    if (s->open && s->enc.n && s->open_mint == o->mint) {
+        size_t n = chunk_enc_len(&s->enc);
+        if (page->cap < n) {
+            uint8_t *d = realloc(page->data, n);
+            if (!d) {
+                rc = err_set(err, HERON_ENOMEM, "out of memory");
+                goto out;
+            }
+            page->data = d;
+            page->cap = n;
+        }
+        memcpy(page->data, s->open, n);
+        page->owner = h; /* no block's page any more */
+        page->len = n;
+        *b = page->data;
+        *len = (uint32_t)n;
+        *enc = CHUNK_ENC_XOR;
+        goto out;
+    }
+    for (uint32_t i = s->nfull; i-- > 0;)
+        if (s->full[i].mint == o->mint) {
+            size_t n;
+            *b = cmap_get(h->cm, s->full[i].ref & ~HCHUNK_INT, &n);
+            *len = (uint32_t)n;
+            *enc = s->full[i].ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR;
+            if (!*b)
+                rc = err_set(err, HERON_EIO, "head chunk of series %llu is gone",
+                             (unsigned long long)s->id);
+            goto out;
+        }
+    rc = err_set(err, HERON_EIO, "open chunk at %lld of series %llu is gone",
+                 (long long)o->mint, (unsigned long long)s->id);
+out:
+    pthread_mutex_unlock(il);
+    return rc;
+}
+
 static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
                      qarena *a, qseries *out, heron_err *err)
 {
@@ -799,15 +860,14 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
                            .enc = c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
     }
     if (s->open && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
-        size_t len = chunk_enc_len(&s->enc);
-        uint8_t *copy = qarena_alloc(a, len);
-        if (!copy) {
+        open_ref *o = qarena_alloc(a, sizeof *o);
+        if (!o) {
             rc = err_set(err, HERON_ENOMEM, "out of memory");
             goto out;
         }
-        memcpy(copy, s->open, len);
-        cs[n++] = (qchunk){.mint = s->open_mint, .maxt = s->enc.t, .b = copy,
-                           .len = (uint32_t)len, .enc = CHUNK_ENC_XOR};
+        *o = (open_ref){s, s->open_mint};
+        cs[n++] = (qchunk){.mint = s->open_mint, .maxt = s->enc.t, .load = hq_open_load,
+                           .src = h, .ref = (uintptr_t)o};
     }
     if (cold->nooo && cold->ooo[cold->nooo - 1].t >= mint && cold->ooo[0].t <= maxt) {
         uint8_t *b = qarena_alloc(a, CHUNK_BUF_BYTES((size_t)cold->nooo));

@@ -325,6 +325,72 @@ static void test_head_chunk_encodings(void **state)
     free(dir);
 }
 
+/* Reads every sample of the one series of set, checking order; returns
+ * how many there were and the last timestamp. */
+static size_t read_series(tsdb_series_set *set, int64_t *last)
+{
+    assert_int_equal(tsdb_series_set_next(set), 1);
+    tsdb_iterator *it = tsdb_series_set_iterator(set);
+    size_t n = 0;
+    int rc;
+    *last = INT64_MIN;
+    while ((rc = tsdb_iterator_next(it)) == 1) {
+        int64_t t;
+        double v;
+        tsdb_iterator_at(it, &t, &v);
+        assert_true(t > *last);
+        assert_true(v == (double)(t / 1000));
+        *last = t;
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    return n;
+}
+
+/* A query reads a series' open chunk when its iterator gets there, not at
+ * select time. Samples appended in between may show up but never past the
+ * query's end, and a chunk cut in between is found among the full ones. */
+static void test_open_chunk_read_late(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    tsdb_db *db = open_db(dir, NULL);
+    tsdb_appender *a;
+    assert_int_equal(tsdb_appender_new(db, &a, NULL), 0);
+    tsdb_label ls[1] = {{"__name__", "late"}};
+    tsdb_ref ref = 0;
+    int64_t t = 0;
+    for (; t < 50 * 1000; t += 1000)
+        assert_int_equal(tsdb_append(a, &ref, ls, 1, t, (double)(t / 1000), NULL), 0);
+    assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+    tsdb_matcher *m = tu_m(TSDB_MATCH_EQ, "__name__", "late");
+    for (int cut = 0; cut < 2; cut++) {
+        tsdb_querier *q;
+        tsdb_series_set *set;
+        int64_t qmax = t + 5 * 1000 - 1; /* five more samples may show */
+        assert_int_equal(tsdb_querier_new(db, 0, qmax, &q, NULL), 0);
+        assert_int_equal(tsdb_querier_select(q, (const tsdb_matcher *const *)&m, 1,
+                                             &set, NULL), 0);
+        int64_t before = t;
+        /* 10 more samples; 150 cut the open chunk (120 samples at most). */
+        for (int64_t end = t + (cut ? 150 : 10) * 1000; t < end; t += 1000)
+            assert_int_equal(tsdb_append(a, &ref, ls, 1, t, (double)(t / 1000), NULL), 0);
+        assert_int_equal(tsdb_appender_commit(a, NULL), 0);
+        int64_t last;
+        size_t n = read_series(set, &last);
+        assert_true(n >= (size_t)(before / 1000));
+        /* Read late, so the samples appended since show, up to qmax. */
+        assert_int_equal(last, qmax - 999);
+        tsdb_series_set_free(set);
+        tsdb_querier_free(q);
+    }
+    tsdb_matcher_free(m);
+    tsdb_appender_free(a);
+    tsdb_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* An empty store takes samples of any age; then the head's window
  * follows the data, as in Prometheus. */
 static void test_appendable_window(void **state)
@@ -646,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_restart_replays_wal),
         cmocka_unit_test(test_blocks_compaction_retention),
+        cmocka_unit_test(test_open_chunk_read_late),
         cmocka_unit_test(test_concurrent_appenders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
