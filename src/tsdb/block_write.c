@@ -217,7 +217,7 @@ static int flush_chunk(writer *w, const chunk_enc *e, const int64_t *ts,
     size_t il = chunk_int_encode(ts, vs, e->n, ib, sizeof ib);
     if (il && il < xl)
         return put_chunk(w, CHUNK_ENC_INT, ib, il, cmin, e->t);
-    return put_chunk(w, CHUNK_ENC_XOR, e->w.b, xl, cmin, e->t);
+    return put_chunk(w, CHUNK_ENC_XOR, e->b, xl, cmin, e->t);
 }
 
 /* Re-encodes one series' samples in [mint, maxt) into chunks. */

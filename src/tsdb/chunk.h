@@ -40,11 +40,13 @@
 #define CHUNK_MAX_SAMPLES 120
 #define CHUNK_TARGET_BYTES 1024
 
+/* 40 bytes, as the head keeps one per series. */
 typedef struct chunk_enc {
-    bitw w;          /* w.b is the chunk's first byte */
+    uint8_t *b;      /* the chunk's first byte */
     int64_t t;       /* last timestamp */
     uint64_t delta;  /* last timestamp delta (wrapping) */
     uint64_t vbits;  /* last value's bits */
+    uint32_t nbits;  /* bits written, header included */
     uint16_t n;      /* samples so far */
     uint8_t lead;    /* current XOR window */
     uint8_t trail;   /* 0xff: no window yet */
@@ -58,12 +60,12 @@ void chunk_enc_append(chunk_enc *e, int64_t t, double v);
 /* Bytes in use, header included. */
 static inline size_t chunk_enc_len(const chunk_enc *e)
 {
-    return (e->w.nbits + 7) >> 3;
+    return (e->nbits + 7) >> 3;
 }
 /* The chunk's bytes moved to b (after a realloc). */
 static inline void chunk_enc_rebase(chunk_enc *e, uint8_t *b)
 {
-    e->w.b = b;
+    e->b = b;
 }
 
 typedef struct chunk_it {

@@ -12,9 +12,9 @@ static void put_count(uint8_t *b, uint16_t n)
 void chunk_enc_init(chunk_enc *e, uint8_t *b)
 {
     memset(e, 0, sizeof *e);
-    e->w.b = b;
+    e->b = b;
     put_count(b, 0);
-    e->w.nbits = CHUNK_HDR_BYTES * 8;
+    e->nbits = CHUNK_HDR_BYTES * 8;
     e->trail = 0xff;
 }
 
@@ -38,10 +38,10 @@ static void put_dod(bitw *w, uint64_t dod)
     }
 }
 
-static void put_xor(chunk_enc *e, uint64_t x)
+static void put_xor(chunk_enc *e, bitw *w, uint64_t x)
 {
     if (x == 0) {
-        bitw_put(&e->w, 0, 1);
+        bitw_put(w, 0, 1);
         return;
     }
     unsigned lead = (unsigned)__builtin_clzll(x);
@@ -50,41 +50,43 @@ static void put_xor(chunk_enc *e, uint64_t x)
         lead = 31;
     if (e->trail != 0xff && lead >= e->lead && trail >= e->trail) {
         unsigned sig = 64u - e->lead - e->trail;
-        bitw_put(&e->w, 2, 2);
-        bitw_put(&e->w, x >> e->trail, sig);
+        bitw_put(w, 2, 2);
+        bitw_put(w, x >> e->trail, sig);
         return;
     }
     unsigned sig = 64u - lead - trail;
-    bitw_put(&e->w, 3, 2);
-    bitw_put(&e->w, lead, 5);
-    bitw_put(&e->w, sig & 63u, 6);
-    bitw_put(&e->w, x >> trail, sig);
+    bitw_put(w, 3, 2);
+    bitw_put(w, lead, 5);
+    bitw_put(w, sig & 63u, 6);
+    bitw_put(w, x >> trail, sig);
     e->lead = (uint8_t)lead;
     e->trail = (uint8_t)trail;
 }
 
 void chunk_enc_append(chunk_enc *e, int64_t t, double v)
 {
+    bitw wr = {e->b, e->nbits}, *w = &wr;
     uint64_t vb;
     memcpy(&vb, &v, sizeof vb);
     if (e->n == 0) {
         uint64_t z = ((uint64_t)t << 1) ^ (uint64_t)(t >> 63);
         while (z >= 0x80) {
-            bitw_put(&e->w, (z & 0x7f) | 0x80, 8);
+            bitw_put(w, (z & 0x7f) | 0x80, 8);
             z >>= 7;
         }
-        bitw_put(&e->w, z, 8);
-        bitw_put(&e->w, vb, 64);
+        bitw_put(w, z, 8);
+        bitw_put(w, vb, 64);
     } else {
         uint64_t delta = (uint64_t)t - (uint64_t)e->t;
-        put_dod(&e->w, delta - e->delta);
-        put_xor(e, vb ^ e->vbits);
+        put_dod(w, delta - e->delta);
+        put_xor(e, w, vb ^ e->vbits);
         e->delta = delta;
     }
     e->t = t;
     e->vbits = vb;
     e->n++;
-    put_count(e->w.b, e->n);
+    e->nbits = (uint32_t)w->nbits;
+    put_count(e->b, e->n);
 }
 
 uint32_t chunk_count(const uint8_t *b, size_t len)

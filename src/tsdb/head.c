@@ -137,7 +137,7 @@ static void series_free(mseries *s)
         free(s->cold);
     }
     free(s->full);
-    free(s->open);
+    free(s->enc.b);
     free(s);
 }
 
@@ -466,17 +466,17 @@ static int cut_open(head *h, mseries *s, heron_err *err)
     double vs[CHUNK_MAX_SAMPLES];
     uint8_t ib[CHUNK_BUF_BYTES(CHUNK_MAX_SAMPLES)];
     int n = s->enc.n <= CHUNK_MAX_SAMPLES
-                ? chunk_decode(s->open, len, ts, vs, CHUNK_MAX_SAMPLES) : 0;
+                ? chunk_decode(s->enc.b, len, ts, vs, CHUNK_MAX_SAMPLES) : 0;
     size_t il = n > 0 ? chunk_int_encode(ts, vs, (size_t)n, ib, sizeof ib) : 0;
     int rc = il && il < len
                  ? push_full(h, s, ib, il, HCHUNK_INT, s->open_mint, s->enc.t, err)
-                 : push_full(h, s, s->open, len, 0, s->open_mint, s->enc.t, err);
+                 : push_full(h, s, s->enc.b, len, 0, s->open_mint, s->enc.t, err);
     if (rc)
         return rc;
     s->enc.n = 0;
-    uint8_t *b = realloc(s->open, OPEN_CHUNK_MIN);
+    uint8_t *b = realloc(s->enc.b, OPEN_CHUNK_MIN);
     if (b) { /* a failed shrink keeps the bigger buffer */
-        s->open = b;
+        chunk_enc_rebase(&s->enc, b);
         s->open_cap = OPEN_CHUNK_MIN;
     }
     return 0;
@@ -504,7 +504,7 @@ static int append_locked(head *h, mseries *s, int64_t t, uint64_t vbits,
             update_range(h, t);
         return rc;
     }
-    if (s->open && s->enc.n > 0) {
+    if (s->enc.b && s->enc.n > 0) {
         int64_t boundary = (floor_div(s->open_mint, h->o.chunk_range) + 1) *
                            h->o.chunk_range;
         if (s->enc.n >= CHUNK_MAX_SAMPLES ||
@@ -513,25 +513,24 @@ static int append_locked(head *h, mseries *s, int64_t t, uint64_t vbits,
                 return rc;
         }
     }
-    if (!s->open) {
-        if (!(s->open = malloc(OPEN_CHUNK_MIN)))
+    if (!s->enc.b) {
+        if (!(s->enc.b = malloc(OPEN_CHUNK_MIN)))
             return err_set(err, HERON_ENOMEM, "out of memory");
         s->open_cap = OPEN_CHUNK_MIN;
         s->enc.n = 0;
     }
     if (s->enc.n == 0) {
-        chunk_enc_init(&s->enc, s->open);
+        chunk_enc_init(&s->enc, s->enc.b);
         s->open_mint = t;
     }
     size_t len = chunk_enc_len(&s->enc);
     if (s->open_cap - len < CHUNK_APPEND_ROOM) {
         size_t cap = s->open_cap + OPEN_CHUNK_STEP;
-        uint8_t *b = realloc(s->open, cap);
+        uint8_t *b = realloc(s->enc.b, cap);
         if (!b)
             return err_set(err, HERON_ENOMEM, "out of memory");
-        s->open = b;
-        s->open_cap = (uint16_t)cap;
         chunk_enc_rebase(&s->enc, b);
+        s->open_cap = (uint16_t)cap;
     }
     double v;
     memcpy(&v, &vbits, sizeof v);
@@ -603,11 +602,11 @@ static int truncate_series(head *h, mseries *s, int64_t mint)
             atomic_fetch_sub(&h->nchunks, 1);
     }
     s->nfull = w;
-    if (s->open && s->enc.n > 0 && s->enc.t < mint)
+    if (s->enc.b && s->enc.n > 0 && s->enc.t < mint)
         s->enc.n = 0;
-    if (s->open && s->enc.n == 0) {
-        free(s->open);
-        s->open = NULL;
+    if (s->enc.b && s->enc.n == 0) {
+        free(s->enc.b);
+        s->enc.b = NULL;
         s->open_cap = 0;
     }
     mcold *c = s->cold;
@@ -623,7 +622,7 @@ static int truncate_series(head *h, mseries *s, int64_t mint)
                 c->ooo[k++] = c->ooo[i];
         c->nooo = k;
     }
-    return s->nfull == 0 && !s->open && cold_of(s)->nooo == 0;
+    return s->nfull == 0 && !s->enc.b && cold_of(s)->nooo == 0;
 }
 
 /* The oldest sample time of a series, INT64_MAX when it has none. */
@@ -633,7 +632,7 @@ static int64_t series_mint(const mseries *s)
     for (uint32_t k = 0; k < s->nfull; k++)
         if (s->full[k].mint < lo)
             lo = s->full[k].mint;
-    if (s->open && s->enc.n && s->open_mint < lo)
+    if (s->enc.b && s->enc.n && s->open_mint < lo)
         lo = s->open_mint;
     const mcold *c = cold_of(s);
     if (c->nooo && c->ooo[0].t < lo)
@@ -685,7 +684,7 @@ int head_truncate(head *h, int64_t mint)
         pthread_mutex_t *il = id_lock(h, s->id);
         pthread_mutex_lock(&hs->mu);
         pthread_mutex_lock(il);
-        int gone = atomic_load(&s->pins) == 1 && s->nfull == 0 && !s->open &&
+        int gone = atomic_load(&s->pins) == 1 && s->nfull == 0 && !s->enc.b &&
                    cold_of(s)->nooo == 0;
         if (gone) {
             shard_remove(hs, s);
@@ -788,7 +787,7 @@ static int hq_open_load(const void *src, uint64_t ref, qpage *page,
     pthread_mutex_t *il = id_lock(h, s->id);
     int rc = 0;
     pthread_mutex_lock(il);
-    if (s->open && s->enc.n && s->open_mint == o->mint) {
+    if (s->enc.b && s->enc.n && s->open_mint == o->mint) {
         size_t n = chunk_enc_len(&s->enc);
         if (page->cap < n) {
             uint8_t *d = realloc(page->data, n);
@@ -799,7 +798,7 @@ static int hq_open_load(const void *src, uint64_t ref, qpage *page,
             page->data = d;
             page->cap = n;
         }
-        memcpy(page->data, s->open, n);
+        memcpy(page->data, s->enc.b, n);
         page->owner = h; /* no block's page any more */
         page->len = n;
         *b = page->data;
@@ -859,7 +858,7 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
                            .len = (uint32_t)len,
                            .enc = c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
     }
-    if (s->open && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
+    if (s->enc.b && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
         open_ref *o = qarena_alloc(a, sizeof *o);
         if (!o) {
             rc = err_set(err, HERON_ENOMEM, "out of memory");

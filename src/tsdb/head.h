@@ -60,11 +60,10 @@ struct mseries {
     uint64_t id;
     /* Guarded by the id shard mutex: */
     hchunk *full;
-    uint8_t *open;      /* NULL: no open chunk */
     mcold *cold;        /* NULL: no tombstones, no out-of-order samples */
     int64_t open_mint;
     int64_t maxt;       /* newest in-order sample, INT64_MIN: none */
-    chunk_enc enc;
+    chunk_enc enc;      /* the open chunk; enc.b NULL: none */
     uint32_t nfull, cap_full;
     uint16_t open_cap;
     /* Not guarded (fixed at creation, or atomic): */
