@@ -119,7 +119,7 @@ int cmd_server(int argc, char **argv)
         {"config.file", FLAG_STRING, &f.config_file, "Prometheus-compatible configuration file (empty: the embedded default)."},
         {"storage.tsdb.path", FLAG_STRING, &f.tsdb_path, "Base path for metrics storage."},
         {"storage.tsdb.retention.time", FLAG_DURATION, &f.retention_time_ms, "How long to retain samples in storage."},
-        {"storage.tsdb.retention.size", FLAG_BYTES, &f.retention_size, "Maximum number of bytes of storage blocks to retain (0: no limit)."},
+        {"storage.tsdb.retention.size", FLAG_BYTES, &f.retention_size, "Maximum bytes of blocks, WAL and head chunk files; the oldest blocks go beyond it (0: no limit)."},
         {"query.timeout", FLAG_DURATION, &f.query_timeout_ms, "Maximum time a query may take before being aborted."},
         {"query.max-samples", FLAG_INT, &f.query_max_samples, "Maximum number of samples a single query can load into memory."},
         {"query.lookback-delta", FLAG_DURATION, &f.lookback_delta_ms, "How far back to look for samples of an instant vector selector."},

@@ -16,6 +16,7 @@
 #include "tsdb/block_format.h"
 #include "tsdb/chunk.h"
 #include "tsdb/crc32c.h"
+#include "tsdb/dirsize.h"
 #include "tsdb/enc.h"
 
 typedef struct ptab_ent {
@@ -273,27 +274,6 @@ static int load_tombs(block *b, heron_err *err)
     b->ntombs = n;
     qsort(b->tombs, n, sizeof *b->tombs, tomb_cmp);
     return 0;
-}
-
-static uint64_t dir_bytes(const char *dir)
-{
-    uint64_t total = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    struct dirent *de;
-    char path[4096];
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        struct stat st;
-        if (stat(path, &st))
-            continue;
-        total += S_ISDIR(st.st_mode) ? dir_bytes(path) : (uint64_t)st.st_size;
-    }
-    closedir(d);
-    return total;
 }
 
 int block_open(const char *dir, block **out, heron_err *err)

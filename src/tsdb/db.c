@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/hlog.h"
+#include "tsdb/dirsize.h"
 #include "tsdb/querier.h"
 #include "tsdb/walrec.h"
 
@@ -283,6 +284,7 @@ void tsdb_get_stats(tsdb_db *db, tsdb_stats *out)
     out->head_samples_appended = atomic_load(&db->h->appended);
     out->head_index_bytes = mem_postings_bytes(db->h->mp) + intern_bytes(db->h->in);
     out->head_chunk_file_bytes = cmap_bytes(db->h->cm);
+    out->wal_bytes = dir_bytes(db->wal_dir);
     out->out_of_order_samples = atomic_load(&db->h->ooo_rejected);
     out->head_mint = atomic_load(&db->h->mint);
     out->head_maxt = atomic_load(&db->h->maxt);

@@ -39,6 +39,8 @@ static void collect(heron_sink *s, void *arg)
     emit(s, HERON_GAUGE, "heron_tsdb_head_chunks_storage_bytes",
          "Bytes of the mapped files holding full head chunks.",
          (double)st.head_chunk_file_bytes);
+    emit(s, HERON_GAUGE, "heron_tsdb_wal_storage_size_bytes",
+         "Bytes of the WAL's segments and checkpoints.", (double)st.wal_bytes);
     emit(s, HERON_COUNTER, "heron_tsdb_head_samples_appended_total",
          "Samples appended to the head.", (double)st.head_samples_appended);
     emit(s, HERON_COUNTER, "heron_tsdb_out_of_order_samples_total",

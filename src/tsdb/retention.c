@@ -4,10 +4,13 @@
 #include "core/err.h"
 #include "core/hlog.h"
 #include "tsdb/db.h"
+#include "tsdb/dirsize.h"
 
 /* Retention deletes whole blocks: those ending before the newest block's
  * end minus retention_ms, then the oldest while the total is over
- * retention_bytes. */
+ * retention_bytes. As in Prometheus, the total also counts the WAL and
+ * the head's chunk files, which retention cannot delete but which take
+ * the same disk. */
 int db_apply_retention(tsdb_db *db, heron_err *err)
 {
     if (db->nblocks == 0)
@@ -20,7 +23,7 @@ int db_apply_retention(tsdb_db *db, heron_err *err)
     if (!del)
         return err_set(err, HERON_ENOMEM, "out of memory");
     size_t n = 0;
-    uint64_t total = db_block_bytes(db);
+    uint64_t total = db_block_bytes(db) + dir_bytes(db->wal_dir) + cmap_bytes(db->h->cm);
     for (size_t i = 0; i < db->nblocks; i++) {
         const block_meta *m = block_get_meta(db->blocks[i]);
         int old = m->maxt <= newest - db->o.retention_ms;

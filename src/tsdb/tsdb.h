@@ -127,7 +127,8 @@ typedef enum tsdb_wal_sync {
 typedef struct tsdb_options {
     int64_t block_range_ms;     /* head block span; 0: 2h */
     int64_t retention_ms;       /* keep blocks this long; 0: 15d */
-    int64_t retention_bytes;    /* total block bytes to keep; 0: no limit */
+    int64_t retention_bytes;    /* bytes of blocks, WAL and head chunk files
+                                   to keep (blocks go); 0: no limit */
     int64_t ooo_window_ms;      /* accept samples this far behind; 0: none */
     uint64_t max_series;        /* head series limit; 0: none */
     size_t max_label_name_len;  /* 0: 1024 */
@@ -265,6 +266,7 @@ typedef struct tsdb_stats {
     uint64_t head_samples_appended;
     uint64_t head_index_bytes;       /* postings and interned label strings */
     uint64_t head_chunk_file_bytes;  /* mapped files of full head chunks */
+    uint64_t wal_bytes;              /* segments and checkpoints */
     uint64_t out_of_order_samples;
     int64_t head_mint, head_maxt; /* INT64_MAX, INT64_MIN when empty */
     uint64_t blocks;
