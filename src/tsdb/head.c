@@ -828,12 +828,17 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
                      qarena *a, qseries *out, heron_err *err)
 {
     head *h = p;
-    mseries *s = head_get(h, id);
-    if (!s)
-        return HERON_ENOENT;
     pthread_mutex_t *il = id_lock(h, id);
     int rc = 0;
+    /* Read under the id lock, which keeps the series in the table; no pin
+     * is needed as truncation, the only thing that frees series, waits for
+     * the querier's reload lock. */
     pthread_mutex_lock(il);
+    mseries *s = idtable_get(h->ids, id);
+    if (!s) {
+        pthread_mutex_unlock(il);
+        return HERON_ENOENT;
+    }
     const mcold *cold = cold_of(s);
     size_t max = s->nfull + 2;
     qchunk *cs = qarena_alloc(a, max * sizeof *cs);
@@ -898,7 +903,6 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
     out->ntombs = cold->ntombs;
 out:
     pthread_mutex_unlock(il);
-    head_unpin(s);
     return rc;
 }
 
