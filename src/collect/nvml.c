@@ -10,6 +10,7 @@
  * two aliases carry the gpu_id label that some dashboards expect.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@ typedef int nvmlReturn_t;
 typedef struct nvmlDevice_st *nvmlDevice_t;
 typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;
 typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
+typedef struct {
+    unsigned int version;
+    unsigned long long total, reserved, free, used;
+} nvmlMemory_v2_t;
 typedef struct { unsigned int pid; unsigned long long usedGpuMemory; } nvmlProcessInfo_v1_t;
 typedef struct {
     unsigned int pid;
@@ -41,6 +46,8 @@ typedef struct {
 #define NVML_MEMORY_ERROR_TYPE_UNCORRECTED 1
 #define NVML_VOLATILE_ECC 0
 #define NVML_VALUE_NOT_AVAILABLE_ULL 0xFFFFFFFFFFFFFFFFull
+/* nvml.h's NVML_STRUCT_VERSION(Memory, 2) */
+#define NVML_MEMORY_V2 ((unsigned int)(sizeof(nvmlMemory_v2_t) | (2u << 24)))
 
 typedef struct nvml_api {
     void *lib;
@@ -54,6 +61,7 @@ typedef struct nvml_api {
     nvmlReturn_t (*uuid)(nvmlDevice_t, char *, unsigned int);
     nvmlReturn_t (*utilization)(nvmlDevice_t, nvmlUtilization_t *);
     nvmlReturn_t (*memory)(nvmlDevice_t, nvmlMemory_t *);
+    nvmlReturn_t (*memory_v2)(nvmlDevice_t, nvmlMemory_v2_t *);
     nvmlReturn_t (*temperature)(nvmlDevice_t, int, unsigned int *);
     nvmlReturn_t (*power_usage)(nvmlDevice_t, unsigned int *);
     nvmlReturn_t (*power_limit)(nvmlDevice_t, unsigned int *);
@@ -68,7 +76,7 @@ typedef struct nvml_api {
 
 /* ---- what one scrape learns about one GPU ---- */
 enum {
-    G_UTIL, G_MEM_UTIL, G_MEM_USED, G_MEM_TOTAL, G_MEM_FREE, G_TEMP,
+    G_UTIL, G_MEM_UTIL, G_MEM_USED, G_MEM_TOTAL, G_MEM_FREE, G_MEM_RESERVED, G_TEMP,
     G_POWER, G_POWER_LIMIT, G_SM_CLOCK, G_MEM_CLOCK, G_PCIE_TX, G_PCIE_RX,
     G_ECC_CORRECTED, G_ECC_UNCORRECTED, G_ENERGY, G_THROTTLE, G_VALUES
 };
@@ -78,7 +86,25 @@ typedef struct gpu_proc {
     double bytes;
 } gpu_proc;
 
+/*
+ * NVML measures PCIe throughput by watching the link for 20 ms per call and
+ * direction (21 ms each on an H100, almost all of it asleep). Each reading
+ * runs on its own thread while the scrape reads everything else, so a scrape
+ * waits about 20 ms however many GPUs there are, not 40 ms per GPU.
+ */
+typedef struct pcie_probe {
+    const nvml_api *api;
+    nvmlDevice_t dev;
+    int counter; /* NVML_PCIE_UTIL_TX_BYTES or _RX_BYTES */
+    unsigned int kib_per_second;
+    nvmlReturn_t rc;
+    pthread_t thread;
+    int threaded; /* 0: ran inline, nothing to join */
+} pcie_probe;
+
 typedef struct gpu_sample {
+    nvmlDevice_t dev;
+    pcie_probe pcie[2]; /* transmit, receive */
     char index[12], uuid[96], name[96];
     unsigned has; /* bit per G_* */
     double v[G_VALUES];
@@ -118,6 +144,7 @@ static void nvml_bind(nvml_api *api)
     NVML_BIND(uuid, "nvmlDeviceGetUUID");
     NVML_BIND(utilization, "nvmlDeviceGetUtilizationRates");
     NVML_BIND(memory, "nvmlDeviceGetMemoryInfo");
+    NVML_BIND(memory_v2, "nvmlDeviceGetMemoryInfo_v2");
     NVML_BIND(temperature, "nvmlDeviceGetTemperature");
     NVML_BIND(power_usage, "nvmlDeviceGetPowerUsage");
     NVML_BIND(power_limit, "nvmlDeviceGetEnforcedPowerLimit");
@@ -243,13 +270,72 @@ static void nvml_read_processes(const nvml_api *api, nvmlDevice_t dev,
     }
 }
 
-/* Reads one GPU; 0 unless the handle itself is unusable. */
-static int nvml_read_gpu(const nvml_api *api, unsigned int i, gpu_sample *g)
+/*
+ * Memory from the v2 call where the driver has it: its `used` leaves out
+ * what the driver reserves for itself (about 480 MiB on an H100), as
+ * nvidia-smi and DCGM_FI_DEV_FB_USED do, and the reserved part is its own
+ * series. The v1 call counts the reserve as used.
+ */
+static void nvml_read_memory(const nvml_api *api, nvmlDevice_t dev, gpu_sample *g)
 {
-    nvmlDevice_t dev;
-    if (api->handle(i, &dev) != NVML_SUCCESS)
+    nvmlMemory_v2_t m2 = {.version = NVML_MEMORY_V2};
+    if (api->memory_v2 && api->memory_v2(dev, &m2) == NVML_SUCCESS) {
+        gpu_set(g, G_MEM_USED, (double)m2.used);
+        gpu_set(g, G_MEM_TOTAL, (double)m2.total);
+        gpu_set(g, G_MEM_FREE, (double)m2.free);
+        gpu_set(g, G_MEM_RESERVED, (double)m2.reserved);
+        return;
+    }
+    nvmlMemory_t m;
+    if (api->memory && api->memory(dev, &m) == NVML_SUCCESS) {
+        gpu_set(g, G_MEM_USED, (double)m.used);
+        gpu_set(g, G_MEM_TOTAL, (double)m.total);
+        gpu_set(g, G_MEM_FREE, (double)m.free);
+    }
+}
+
+static void *pcie_probe_run(void *arg)
+{
+    pcie_probe *p = arg;
+    p->rc = p->api->pcie(p->dev, p->counter, &p->kib_per_second);
+    return NULL;
+}
+
+static void pcie_probe_start(const nvml_api *api, nvmlDevice_t dev, int counter,
+                             pcie_probe *p)
+{
+    *p = (pcie_probe){.api = api, .dev = dev, .counter = counter,
+                      .rc = NVML_ERROR_NOT_SUPPORTED};
+    if (!api->pcie)
+        return;
+    p->threaded = pthread_create(&p->thread, NULL, pcie_probe_run, p) == 0;
+    if (!p->threaded)
+        pcie_probe_run(p);
+}
+
+static void pcie_probe_finish(pcie_probe *p, gpu_sample *g, int which)
+{
+    if (p->threaded)
+        pthread_join(p->thread, NULL);
+    if (p->rc == NVML_SUCCESS)
+        gpu_set(g, which, p->kib_per_second * 1024.0);
+}
+
+/* Finds GPU i and starts its PCIe probes; 0 unless the handle is unusable. */
+static int nvml_open_gpu(const nvml_api *api, unsigned int i, gpu_sample *g)
+{
+    if (api->handle(i, &g->dev) != NVML_SUCCESS)
         return HERON_EIO;
     snprintf(g->index, sizeof g->index, "%u", i);
+    pcie_probe_start(api, g->dev, NVML_PCIE_UTIL_TX_BYTES, &g->pcie[0]);
+    pcie_probe_start(api, g->dev, NVML_PCIE_UTIL_RX_BYTES, &g->pcie[1]);
+    return 0;
+}
+
+/* Reads everything of one opened GPU and waits for its PCIe probes. */
+static void nvml_read_gpu(const nvml_api *api, gpu_sample *g)
+{
+    nvmlDevice_t dev = g->dev;
     if (!api->name || api->name(dev, g->name, sizeof g->name) != NVML_SUCCESS)
         strcpy(g->name, "");
     if (!api->uuid || api->uuid(dev, g->uuid, sizeof g->uuid) != NVML_SUCCESS)
@@ -260,12 +346,7 @@ static int nvml_read_gpu(const nvml_api *api, unsigned int i, gpu_sample *g)
         gpu_set(g, G_UTIL, u.gpu);
         gpu_set(g, G_MEM_UTIL, u.memory);
     }
-    nvmlMemory_t m;
-    if (api->memory && api->memory(dev, &m) == NVML_SUCCESS) {
-        gpu_set(g, G_MEM_USED, (double)m.used);
-        gpu_set(g, G_MEM_TOTAL, (double)m.total);
-        gpu_set(g, G_MEM_FREE, (double)m.free);
-    }
+    nvml_read_memory(api, dev, g);
     unsigned int v;
     if (api->temperature && api->temperature(dev, NVML_TEMPERATURE_GPU, &v) == NVML_SUCCESS)
         gpu_set(g, G_TEMP, v);
@@ -277,10 +358,6 @@ static int nvml_read_gpu(const nvml_api *api, unsigned int i, gpu_sample *g)
         gpu_set(g, G_SM_CLOCK, v * 1e6);
     if (api->clock && api->clock(dev, NVML_CLOCK_MEM, &v) == NVML_SUCCESS)
         gpu_set(g, G_MEM_CLOCK, v * 1e6);
-    if (api->pcie && api->pcie(dev, NVML_PCIE_UTIL_TX_BYTES, &v) == NVML_SUCCESS)
-        gpu_set(g, G_PCIE_TX, v * 1024.0);
-    if (api->pcie && api->pcie(dev, NVML_PCIE_UTIL_RX_BYTES, &v) == NVML_SUCCESS)
-        gpu_set(g, G_PCIE_RX, v * 1024.0);
     unsigned long long ull;
     if (api->ecc && api->ecc(dev, NVML_MEMORY_ERROR_TYPE_CORRECTED,
                              NVML_VOLATILE_ECC, &ull) == NVML_SUCCESS)
@@ -295,7 +372,8 @@ static int nvml_read_gpu(const nvml_api *api, unsigned int i, gpu_sample *g)
         g->throttle = ull;
     }
     nvml_read_processes(api, dev, g);
-    return 0;
+    pcie_probe_finish(&g->pcie[0], g, G_PCIE_TX);
+    pcie_probe_finish(&g->pcie[1], g, G_PCIE_RX);
 }
 
 typedef struct gpu_series {
@@ -315,6 +393,8 @@ static const gpu_series gpu_table[] = {
      "Frame buffer memory in total, in bytes (DCGM_FI_DEV_FB_TOTAL)."},
     {G_MEM_FREE, HERON_GAUGE, "nvidia_gpu_memory_free_bytes",
      "Frame buffer memory free, in bytes (DCGM_FI_DEV_FB_FREE)."},
+    {G_MEM_RESERVED, HERON_GAUGE, "nvidia_gpu_memory_reserved_bytes",
+     "Frame buffer memory the driver reserves, in bytes (DCGM_FI_DEV_FB_RESERVED)."},
     {G_TEMP, HERON_GAUGE, "nvidia_gpu_temperature_celsius",
      "GPU core temperature, in degrees Celsius (DCGM_FI_DEV_GPU_TEMP)."},
     {G_POWER, HERON_GAUGE, "nvidia_gpu_power_usage_watts",
@@ -457,11 +537,13 @@ static int nvml_collect(heron_sink *s, collect_paths *p, void *state,
     int rc = 0;
     for (unsigned int i = 0; i < n; i++) {
         memset(&g[ok], 0, sizeof g[ok]);
-        if (nvml_read_gpu(&st->api, i, &g[ok]) == 0)
+        if (nvml_open_gpu(&st->api, i, &g[ok]) == 0)
             ok++;
         else
             rc = HERON_EIO;
     }
+    for (size_t i = 0; i < ok; i++)
+        nvml_read_gpu(&st->api, &g[i]);
     nvml_emit(s, st, g, ok);
     for (size_t i = 0; i < ok; i++)
         free(g[i].procs);

@@ -4,17 +4,25 @@
  *
  * FAKE_NVML_MODE (read by nvmlInit_v2): "ok" (default, two GPUs),
  * "init_fail" (nvmlInit_v2 fails: driver not loaded), "no_gpu" (zero GPUs).
- * GPU 0 answers everything; GPU 1 answers NOT_SUPPORTED for power, ECC and
- * throttle reasons and has more compute processes than a first buffer of
- * 64 holds, so the caller has to ask twice.
+ * GPU 0 answers everything; GPU 1 answers NOT_SUPPORTED for power, ECC,
+ * throttle reasons and the v2 memory call (so v1 is used) and has more
+ * compute processes than a first buffer of 64 holds, so the caller has to
+ * ask twice. GPU 0's v1 memory call counts the driver's reserve as used, as
+ * real drivers do, so a test can tell which call was read.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef int nvmlReturn_t;
 typedef struct fake_device { unsigned int index; } *nvmlDevice_t;
 typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;
 typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
+typedef struct {
+    unsigned int version;
+    unsigned long long total, reserved, free, used;
+} nvmlMemory_v2_t;
 typedef struct {
     unsigned int pid;
     unsigned long long usedGpuMemory;
@@ -22,7 +30,7 @@ typedef struct {
 } nvmlProcessInfo_t;
 
 enum { OK = 0, UNINITIALIZED = 1, INVALID_ARGUMENT = 2, NOT_SUPPORTED = 3,
-       INSUFFICIENT_SIZE = 7, DRIVER_NOT_LOADED = 9 };
+       INSUFFICIENT_SIZE = 7, DRIVER_NOT_LOADED = 9, TIMEOUT = 10, ARGUMENT_VERSION_MISMATCH = 25 };
 
 #define GIB (1024ull * 1024 * 1024)
 #define GPU1_PROCS 70
@@ -94,11 +102,26 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u)
     return OK;
 }
 
+#define GPU0_RESERVED (GIB / 2)
+
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m)
 {
     m->total = d->index == 0 ? 80 * GIB : 16 * GIB;
-    m->used = d->index == 0 ? 40 * GIB : 1 * GIB;
+    m->used = d->index == 0 ? 40 * GIB + GPU0_RESERVED : 1 * GIB;
     m->free = m->total - m->used;
+    return OK;
+}
+
+nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m)
+{
+    if (m->version != (sizeof *m | 2u << 24))
+        return ARGUMENT_VERSION_MISMATCH;
+    if (d->index != 0)
+        return NOT_SUPPORTED;
+    m->total = 80 * GIB;
+    m->reserved = GPU0_RESERVED;
+    m->used = 40 * GIB;
+    m->free = m->total - m->reserved - m->used;
     return OK;
 }
 
@@ -137,8 +160,42 @@ nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t d, int type, unsigned int *mhz)
     return OK;
 }
 
+/*
+ * The real call watches the link for 20 ms. The fake answers only once every
+ * GPU's transmit and receive calls are in flight together, as heron makes
+ * them, and answers TIMEOUT if that has not happened within 5 s (calls made
+ * one after another), so the test sees the readings go missing.
+ */
+static pthread_mutex_t pcie_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pcie_cond = PTHREAD_COND_INITIALIZER;
+static unsigned int pcie_in_flight, pcie_rounds;
+
+static int pcie_wait_for_all(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&pcie_lock);
+    unsigned int round = pcie_rounds;
+    if (++pcie_in_flight == 2 * device_count) {
+        pcie_in_flight = 0;
+        pcie_rounds++;
+        pthread_cond_broadcast(&pcie_cond);
+    }
+    int rc = 0;
+    while (round == pcie_rounds && rc == 0)
+        rc = pthread_cond_timedwait(&pcie_cond, &pcie_lock, &until);
+    int together = round != pcie_rounds;
+    if (!together)
+        pcie_in_flight--;
+    pthread_mutex_unlock(&pcie_lock);
+    return together;
+}
+
 nvmlReturn_t nvmlDeviceGetPcieThroughput(nvmlDevice_t d, int counter, unsigned int *kbps)
 {
+    if (!pcie_wait_for_all())
+        return TIMEOUT;
     *kbps = (d->index == 0 ? 1000u : 10u) * (counter == 0 ? 1u : 2u);
     return OK;
 }

@@ -82,8 +82,14 @@ static void test_fake_gpus(void **state)
     assert_value(&e, "nvidia_gpu_utilization_memory", GPU0, 45);
     assert_value(&e, "nvidia_gpu_memory_used_bytes", GPU0, 40 * GIB);
     assert_value(&e, "nvidia_gpu_memory_total_bytes", GPU0, 80 * GIB);
-    assert_value(&e, "nvidia_gpu_memory_free_bytes", GPU0, 40 * GIB);
+    /* GPU 0 through the v2 call: the driver's reserve is neither used nor free */
+    assert_value(&e, "nvidia_gpu_memory_free_bytes", GPU0, 39.5 * GIB);
+    assert_value(&e, "nvidia_gpu_memory_reserved_bytes", GPU0, 0.5 * GIB);
+    /* GPU 1 has no v2 call: v1's figures, and no reserved series */
     assert_value(&e, "nvidia_gpu_memory_total_bytes", GPU1, 16 * GIB);
+    assert_value(&e, "nvidia_gpu_memory_used_bytes", GPU1, 1 * GIB);
+    assert_value(&e, "nvidia_gpu_memory_free_bytes", GPU1, 15 * GIB);
+    assert_null(tu_sample_find(&e, "nvidia_gpu_memory_reserved_bytes", GPU1));
     assert_value(&e, "nvidia_gpu_temperature_celsius", GPU0, 64);
     assert_value(&e, "nvidia_gpu_temperature_celsius", GPU1, 40);
     assert_value(&e, "nvidia_gpu_power_usage_watts", GPU0, 312.5);
@@ -91,6 +97,7 @@ static void test_fake_gpus(void **state)
     assert_null(tu_sample_find(&e, "nvidia_gpu_power_usage_watts", GPU1)); /* NOT_SUPPORTED */
     assert_value(&e, "nvidia_gpu_sm_clock_hertz", GPU0, 1980e6);
     assert_value(&e, "nvidia_gpu_memory_clock_hertz", GPU1, 5000e6);
+    /* present only if all four PCIe readings ran at once (see fake_nvml.c) */
     assert_value(&e, "nvidia_gpu_pcie_transmit_bytes_per_second", GPU0, 1000 * 1024.0);
     assert_value(&e, "nvidia_gpu_pcie_receive_bytes_per_second", GPU0, 2000 * 1024.0);
     assert_value(&e, "nvidia_gpu_energy_joules_total", GPU0, 123456.789);
