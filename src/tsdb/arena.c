@@ -30,6 +30,18 @@ void *qarena_alloc(qarena *a, size_t n)
     return p;
 }
 
+void qarena_reset(qarena *a)
+{
+    qarena_blk *keep = a->blk;
+    if (!keep)
+        return;
+    a->blk = keep->prev;
+    qarena_free(a);
+    keep->prev = NULL;
+    keep->used = 0;
+    a->blk = keep;
+}
+
 void qarena_free(qarena *a)
 {
     for (qarena_blk *b = a->blk, *prev; b; b = prev) {

@@ -518,45 +518,80 @@ static int bq_load(const void *src, uint64_t ref, qpage *page, const uint8_t **d
     return 0;
 }
 
-static int bq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
-                     qarena *a, qseries *out, heron_err *err)
+static int bq_malformed(const block *b, uint64_t id, heron_err *err)
 {
-    block *b = p;
+    return err_set(err, HERON_EIO, "%s/index: malformed series entry at %llu",
+                   b->dir, (unsigned long long)id);
+}
+
+/* The index entry of series id, positioned after its label count; 0 or
+ * HERON_EIO (with err) when the id is out of range or the count is bad. */
+static int bq_entry(const block *b, uint64_t id, dec *d, uint64_t *nl, heron_err *err)
+{
     if (id < b->series_lo || id >= b->series_hi)
         return err_set(err, HERON_EIO, "%s/index: series ref %llu out of range",
                        b->dir, (unsigned long long)id);
-    dec d = {b->index.p + id, b->index.p + b->series_hi, 0};
-    uint64_t nl = dec_uvarint(&d);
-    if (d.bad || nl == 0 || nl > BF_MAX_LABELS)
-        goto bad;
+    *d = (dec){b->index.p + id, b->index.p + b->series_hi, 0};
+    *nl = dec_uvarint(d);
+    if (d->bad || *nl == 0 || *nl > BF_MAX_LABELS)
+        return bq_malformed(b, id, err);
+    return 0;
+}
+
+static int bq_labels(void *p, uint64_t id, int64_t mint, int64_t maxt,
+                     qarena *a, const tsdb_label **out, size_t *nls,
+                     const void **hint, heron_err *err)
+{
+    (void)mint, (void)maxt; /* the chunk list, read at load, tells */
+    block *b = p;
+    dec d;
+    uint64_t nl;
+    int rc = bq_entry(b, id, &d, &nl, err);
+    if (rc)
+        return rc;
     tsdb_label *ls = qarena_alloc(a, nl * sizeof *ls);
     if (!ls)
         return err_set(err, HERON_ENOMEM, "out of memory");
     for (uint64_t i = 0; i < nl; i++) {
         uint64_t n = dec_uvarint(&d), v = dec_uvarint(&d);
         if (d.bad || n >= b->nsyms || v >= b->nsyms)
-            goto bad;
+            return bq_malformed(b, id, err);
         ls[i] = (tsdb_label){b->syms[n], b->syms[v]};
     }
+    *out = ls;
+    *nls = (size_t)nl;
+    *hint = NULL;
+    return 0;
+}
+
+static int bq_chunks(void *p, const qseries *qs, int64_t mint, int64_t maxt,
+                     qload *out, heron_err *err)
+{
+    block *b = p;
+    uint64_t id = qs->id;
+    dec d;
+    uint64_t nl;
+    int rc = bq_entry(b, id, &d, &nl, err);
+    if (rc)
+        return rc;
+    for (uint64_t i = 0; i < 2 * nl; i++)
+        dec_uvarint(&d);
     uint64_t nc = dec_uvarint(&d);
     if (d.bad || nc > (uint64_t)(d.end - d.p))
-        goto bad;
-    qchunk *cs = qarena_alloc(a, (nc ? nc : 1) * sizeof *cs);
-    if (!cs)
-        return err_set(err, HERON_ENOMEM, "out of memory");
-    size_t k = 0;
+        return bq_malformed(b, id, err);
     int64_t prev = 0;
     for (uint64_t i = 0; i < nc; i++) {
         int64_t cmin = prev + dec_varint(&d);
         int64_t cmax = cmin + (int64_t)dec_uvarint(&d);
         uint64_t ref = dec_uvarint(&d);
         if (d.bad)
-            goto bad;
+            return bq_malformed(b, id, err);
         prev = cmax;
         if (cmax < mint || cmin > maxt)
             continue;
-        cs[k++] = (qchunk){.mint = cmin, .maxt = cmax, .load = bq_load, .src = b,
-                           .ref = ref};
+        qchunk c = {.mint = cmin, .maxt = cmax, .load = bq_load, .src = b, .ref = ref};
+        if (qload_chunk(out, &c))
+            return err_set(err, HERON_ENOMEM, "out of memory");
     }
     /* Tombstones of this series. */
     size_t lo = 0, hi = b->ntombs;
@@ -567,27 +602,10 @@ static int bq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         else
             hi = m;
     }
-    size_t nt = 0;
-    while (lo + nt < b->ntombs && b->tombs[lo + nt].id == id)
-        nt++;
-    tinterval *tv = nt ? qarena_alloc(a, nt * sizeof *tv) : NULL;
-    if (nt && !tv)
-        return err_set(err, HERON_ENOMEM, "out of memory");
-    size_t w = 0;
-    for (size_t i = 0; i < nt; i++) {
-        tinterval iv = {b->tombs[lo + i].mint, b->tombs[lo + i].maxt};
-        if (w && iv.mint <= tv[w - 1].maxt) {
-            if (iv.maxt > tv[w - 1].maxt)
-                tv[w - 1].maxt = iv.maxt;
-        } else {
-            tv[w++] = iv;
-        }
-    }
-    *out = (qseries){ls, (size_t)nl, cs, k, tv, w};
+    for (; lo < b->ntombs && b->tombs[lo].id == id; lo++)
+        if (qload_tomb(out, (tinterval){b->tombs[lo].mint, b->tombs[lo].maxt}))
+            return err_set(err, HERON_ENOMEM, "out of memory");
     return 0;
-bad:
-    return err_set(err, HERON_EIO, "%s/index: malformed series entry at %llu",
-                   b->dir, (unsigned long long)id);
 }
 
 const qsource_ops block_qsource_ops = {
@@ -595,7 +613,8 @@ const qsource_ops block_qsource_ops = {
     .all = bq_all,
     .names = bq_names,
     .values = bq_values,
-    .series = bq_series,
+    .labels = bq_labels,
+    .chunks = bq_chunks,
 };
 
 /* ---- tombstones ------------------------------------------------------------- */

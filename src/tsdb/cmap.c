@@ -186,6 +186,14 @@ const uint8_t *cmap_get(cmap *cm, uint64_t ref, size_t *len)
     return s->base + off + 2;
 }
 
+void cmap_prefetch(cmap *cm, uint64_t ref)
+{
+    uint64_t id = ref >> 32;
+    cseg *s = id && id < MAX_SEGS ? atomic_load(&cm->segs[id]) : NULL;
+    if (s)
+        __builtin_prefetch(s->base + (ref & 0xffffffffu));
+}
+
 void cmap_truncate(cmap *cm, int64_t mint)
 {
     pthread_mutex_lock(&cm->mu);

@@ -33,6 +33,8 @@ int cmap_write(cmap *cm, const uint8_t *b, size_t len, int64_t maxt,
                uint64_t *ref, heron_err *err);
 /* The chunk's bytes, or NULL for a ref that names nothing. */
 const uint8_t *cmap_get(cmap *cm, uint64_t ref, size_t *len);
+/* Starts fetching the chunk's first bytes into the cache; reads nothing. */
+void cmap_prefetch(cmap *cm, uint64_t ref);
 /* Removes finished segments whose chunks all end before mint. */
 void cmap_truncate(cmap *cm, int64_t mint);
 /* Bytes in segment files. */

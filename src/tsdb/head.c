@@ -824,31 +824,110 @@ out:
     return rc;
 }
 
-static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
-                     qarena *a, qseries *out, heron_err *err)
+static int hq_labels(void *p, uint64_t id, int64_t mint, int64_t maxt,
+                     qarena *a, const tsdb_label **out, size_t *nls,
+                     const void **hint, heron_err *err)
 {
+    (void)maxt;
     head *h = p;
     pthread_mutex_t *il = id_lock(h, id);
-    int rc = 0;
-    /* Read under the id lock, which keeps the series in the table; no pin
-     * is needed as truncation, the only thing that frees series, waits for
-     * the querier's reload lock. */
     pthread_mutex_lock(il);
     mseries *s = idtable_get(h->ids, id);
-    if (!s) {
-        pthread_mutex_unlock(il);
-        return HERON_ENOENT;
+    int rc = 0;
+    /* The open chunk holds the newest samples (out-of-order ones are
+     * older): a series whose newest is before mint has nothing to read. */
+    if (!s || (s->enc.n && s->enc.t < mint)) {
+        rc = HERON_ENOENT;
+    } else {
+        tsdb_label *ls = qarena_alloc(a, s->nls * sizeof *ls);
+        if (!ls) {
+            rc = err_set(err, HERON_ENOMEM, "out of memory");
+        } else {
+            head_series_labels(h, s, ls, s->nls);
+            *out = ls;
+            *nls = s->nls;
+            *hint = s;
+        }
+    }
+    pthread_mutex_unlock(il);
+    return rc;
+}
+
+/* The series a select found (its hint), with its id lock held. It is still
+ * there: truncation, the only thing that frees series, waits for the
+ * querier's reload lock. */
+static mseries *hq_lock(head *h, const qseries *qs)
+{
+    pthread_mutex_lock(id_lock(h, qs->id));
+    return (mseries *)(uintptr_t)qs->hint;
+}
+
+static void hq_unlock(head *h, const qseries *qs)
+{
+    pthread_mutex_unlock(id_lock(h, qs->id));
+}
+
+static void hq_prefetch(void *p, const qseries *qs, int stage)
+{
+    const char *m = qs->hint;
+    if (stage == 0) {
+        __builtin_prefetch(m);
+        __builtin_prefetch(m + 64);
+        return;
+    }
+    head *h = p;
+    mseries *s = hq_lock(h, qs);
+    for (size_t o = 0; o < s->nfull * sizeof *s->full; o += 64)
+        __builtin_prefetch((const char *)s->full + o);
+    hq_unlock(h, qs);
+}
+
+/* Appends the open chunk as a reference read at iteration (hq_open_load)
+ * and the out-of-order samples as a chunk made in out's scratch. */
+static int hq_recent_chunks(head *h, mseries *s, int64_t mint, int64_t maxt,
+                            qload *out)
+{
+    if (s->enc.b && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
+        open_ref *o = qarena_alloc(&out->scratch, sizeof *o);
+        if (!o)
+            return HERON_ENOMEM;
+        *o = (open_ref){s, s->open_mint};
+        qchunk c = {.mint = s->open_mint, .maxt = s->enc.t, .load = hq_open_load,
+                    .src = h, .ref = (uintptr_t)o};
+        if (qload_chunk(out, &c))
+            return HERON_ENOMEM;
     }
     const mcold *cold = cold_of(s);
-    size_t max = s->nfull + 2;
-    qchunk *cs = qarena_alloc(a, max * sizeof *cs);
-    tinterval *tombs = cold->ntombs ? qarena_alloc(a, cold->ntombs * sizeof *tombs) : NULL;
-    if (!cs || (cold->ntombs && !tombs)) {
-        rc = err_set(err, HERON_ENOMEM, "out of memory");
-        goto out;
+    if (cold->nooo && cold->ooo[cold->nooo - 1].t >= mint && cold->ooo[0].t <= maxt) {
+        uint8_t *b = qarena_alloc(&out->scratch, CHUNK_BUF_BYTES((size_t)cold->nooo));
+        if (!b)
+            return HERON_ENOMEM;
+        chunk_enc e;
+        chunk_enc_init(&e, b);
+        for (uint16_t i = 0; i < cold->nooo; i++)
+            chunk_enc_append(&e, cold->ooo[i].t, cold->ooo[i].v);
+        qchunk c = {.mint = cold->ooo[0].t, .maxt = cold->ooo[cold->nooo - 1].t,
+                    .b = b, .len = (uint32_t)chunk_enc_len(&e), .enc = CHUNK_ENC_XOR};
+        if (qload_chunk(out, &c))
+            return HERON_ENOMEM;
     }
-    size_t n = 0;
-    for (uint32_t i = 0; i < s->nfull; i++) {
+    for (uint32_t i = 0; i < cold->ntombs; i++)
+        if (qload_tomb(out, cold->tombs[i]))
+            return HERON_ENOMEM;
+    return 0;
+}
+
+static int hq_chunks(void *p, const qseries *qs, int64_t mint, int64_t maxt,
+                     qload *out, heron_err *err)
+{
+    head *h = p;
+    mseries *s = hq_lock(h, qs);
+    int rc = 0;
+    /* Ask for every chunk's first line before reading any length, so that
+     * their misses overlap. */
+    for (uint32_t i = 0; i < s->nfull; i++)
+        cmap_prefetch(h->cm, s->full[i].ref & ~HCHUNK_INT);
+    for (uint32_t i = 0; i < s->nfull && rc == 0; i++) {
         const hchunk *c = &s->full[i];
         if (c->maxt < mint || c->mint > maxt)
             continue;
@@ -856,53 +935,17 @@ static int hq_series(void *p, uint64_t id, int64_t mint, int64_t maxt,
         const uint8_t *b = cmap_get(h->cm, c->ref & ~HCHUNK_INT, &len);
         if (!b) {
             rc = err_set(err, HERON_EIO, "head chunk %llx of series %llu is gone",
-                         (unsigned long long)c->ref, (unsigned long long)id);
-            goto out;
+                         (unsigned long long)c->ref, (unsigned long long)qs->id);
+            break;
         }
-        cs[n++] = (qchunk){.mint = c->mint, .maxt = c->maxt, .b = b,
-                           .len = (uint32_t)len,
-                           .enc = c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
-    }
-    if (s->enc.b && s->enc.n && s->enc.t >= mint && s->open_mint <= maxt) {
-        open_ref *o = qarena_alloc(a, sizeof *o);
-        if (!o) {
+        qchunk q = {.mint = c->mint, .maxt = c->maxt, .b = b, .len = (uint32_t)len,
+                    .enc = c->ref & HCHUNK_INT ? CHUNK_ENC_INT : CHUNK_ENC_XOR};
+        if (qload_chunk(out, &q))
             rc = err_set(err, HERON_ENOMEM, "out of memory");
-            goto out;
-        }
-        *o = (open_ref){s, s->open_mint};
-        cs[n++] = (qchunk){.mint = s->open_mint, .maxt = s->enc.t, .load = hq_open_load,
-                           .src = h, .ref = (uintptr_t)o};
     }
-    if (cold->nooo && cold->ooo[cold->nooo - 1].t >= mint && cold->ooo[0].t <= maxt) {
-        uint8_t *b = qarena_alloc(a, CHUNK_BUF_BYTES((size_t)cold->nooo));
-        if (!b) {
-            rc = err_set(err, HERON_ENOMEM, "out of memory");
-            goto out;
-        }
-        chunk_enc e;
-        chunk_enc_init(&e, b);
-        for (uint16_t i = 0; i < cold->nooo; i++)
-            chunk_enc_append(&e, cold->ooo[i].t, cold->ooo[i].v);
-        cs[n++] = (qchunk){.mint = cold->ooo[0].t, .maxt = cold->ooo[cold->nooo - 1].t,
-                           .b = b, .len = (uint32_t)chunk_enc_len(&e),
-                           .enc = CHUNK_ENC_XOR};
-    }
-    if (cold->ntombs)
-        memcpy(tombs, cold->tombs, cold->ntombs * sizeof *tombs);
-    tsdb_label *ls = qarena_alloc(a, s->nls * sizeof *ls);
-    if (!ls) {
+    if (rc == 0 && hq_recent_chunks(h, s, mint, maxt, out))
         rc = err_set(err, HERON_ENOMEM, "out of memory");
-        goto out;
-    }
-    head_series_labels(h, s, ls, s->nls);
-    out->ls = ls;
-    out->nls = s->nls;
-    out->chunks = cs;
-    out->nchunks = n;
-    out->tombs = tombs;
-    out->ntombs = cold->ntombs;
-out:
-    pthread_mutex_unlock(il);
+    hq_unlock(h, qs);
     return rc;
 }
 
@@ -911,5 +954,7 @@ const qsource_ops head_qsource_ops = {
     .all = hq_all,
     .names = hq_names,
     .values = hq_values,
-    .series = hq_series,
+    .labels = hq_labels,
+    .chunks = hq_chunks,
+    .prefetch = hq_prefetch,
 };

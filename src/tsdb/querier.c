@@ -43,9 +43,12 @@ struct tsdb_iterator {
 };
 
 struct tsdb_series_set {
-    qarena arena;
+    const qsource *srcs; /* the querier's */
+    qarena arena;        /* the selected series' labels */
     qseries *v;
-    size_t n, i;
+    size_t n;
+    size_t i, next;      /* the current series is v[i .. next), equal labels */
+    qload load;          /* its chunks, from each source that has it */
     tsdb_iterator it;
     int64_t mint, maxt;
     heron_err err;
@@ -83,18 +86,18 @@ void tsdb_querier_free(tsdb_querier *q)
 
 /* ---- iterator ----------------------------------------------------------- */
 
-static void it_reset(tsdb_iterator *it, const qseries *s, int64_t mint,
+static void it_reset(tsdb_iterator *it, const qload *l, int64_t mint,
                      int64_t maxt)
 {
     free(it->mts);
     free(it->mvs);
     it->mts = NULL;
     it->mvs = NULL;
-    it->cs = s ? s->chunks : NULL;
-    it->nc = s ? s->nchunks : 0;
+    it->cs = l ? l->cs : NULL;
+    it->nc = l ? l->nc : 0;
     it->ci = 0;
-    it->tombs = s ? s->tombs : NULL;
-    it->nt = s ? s->ntombs : 0;
+    it->tombs = l ? l->tombs : NULL;
+    it->nt = l ? l->nt : 0;
     it->ti = 0;
     it->mint = mint;
     it->maxt = maxt;
@@ -328,62 +331,6 @@ static int qseries_cmp(const void *a, const void *b)
     return tsdb_labels_cmp(x->ls, x->nls, y->ls, y->nls);
 }
 
-static int tomb_cmp(const void *a, const void *b)
-{
-    const tinterval *x = a, *y = b;
-    return (x->mint > y->mint) - (x->mint < y->mint);
-}
-
-/* Folds runs of equal labels into one entry each. */
-static int merge_equal(tsdb_series_set *s)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < s->n;) {
-        size_t j = i + 1, nc = s->v[i].nchunks, nt = s->v[i].ntombs;
-        while (j < s->n && qseries_cmp(&s->v[i], &s->v[j]) == 0) {
-            nc += s->v[j].nchunks;
-            nt += s->v[j].ntombs;
-            j++;
-        }
-        qseries m = s->v[i];
-        if (j > i + 1) {
-            qchunk *cs = qarena_alloc(&s->arena, nc * sizeof *cs);
-            tinterval *ts = nt ? qarena_alloc(&s->arena, nt * sizeof *ts) : NULL;
-            if (!cs || (nt && !ts))
-                return HERON_ENOMEM;
-            size_t c = 0, t = 0;
-            for (size_t k = i; k < j; k++) {
-                memcpy(cs + c, s->v[k].chunks, s->v[k].nchunks * sizeof *cs);
-                c += s->v[k].nchunks;
-                if (s->v[k].ntombs)
-                    memcpy(ts + t, s->v[k].tombs, s->v[k].ntombs * sizeof *ts);
-                t += s->v[k].ntombs;
-            }
-            if (nt) {
-                qsort(ts, nt, sizeof *ts, tomb_cmp);
-                size_t tw = 0;
-                for (size_t k = 1; k < nt; k++) {
-                    if (ts[k].mint <= ts[tw].maxt) {
-                        if (ts[k].maxt > ts[tw].maxt)
-                            ts[tw].maxt = ts[k].maxt;
-                    } else {
-                        ts[++tw] = ts[k];
-                    }
-                }
-                nt = tw + 1;
-            }
-            m.chunks = cs;
-            m.nchunks = nc;
-            m.tombs = ts;
-            m.ntombs = nt;
-        }
-        s->v[w++] = m;
-        i = j;
-    }
-    s->n = w;
-    return 0;
-}
-
 static int set_push(tsdb_series_set *s, size_t *cap, const qseries *qs)
 {
     if (s->n == *cap) {
@@ -404,6 +351,7 @@ static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
     tsdb_series_set *s = calloc(1, sizeof *s);
     if (!s)
         return err_set(err, HERON_ENOMEM, "out of memory");
+    s->srcs = q->srcs;
     s->mint = q->mint;
     s->maxt = q->maxt;
     size_t cap = 0;
@@ -415,14 +363,14 @@ static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
         if ((rc = qsource_select(src, ms, n, &ids, err)))
             break;
         for (size_t i = 0; i < ids.n && rc == 0; i++) {
-            qseries qs;
-            rc = src->ops->series(src->p, ids.v[i], q->mint, q->maxt,
-                                  &s->arena, &qs, err);
+            qseries qs = {.src = k, .id = ids.v[i]};
+            rc = src->ops->labels(src->p, qs.id, q->mint, q->maxt, &s->arena,
+                                  &qs.ls, &qs.nls, &qs.hint, err);
             if (rc == HERON_ENOENT) {
                 rc = 0;
                 continue;
             }
-            if (rc == 0 && qs.nchunks > 0 && set_push(s, &cap, &qs))
+            if (rc == 0 && set_push(s, &cap, &qs))
                 rc = err_set(err, HERON_ENOMEM, "out of memory");
         }
     }
@@ -434,8 +382,6 @@ static int select_sources(tsdb_querier *q, const tsdb_matcher *const *ms,
             k++;
         if (k < s->n)
             qsort(s->v, s->n, sizeof *s->v, qseries_cmp);
-        if (merge_equal(s))
-            rc = err_set(err, HERON_ENOMEM, "out of memory");
     }
     if (rc) {
         tsdb_series_set_free(s);
@@ -459,16 +405,57 @@ int querier_select_all(tsdb_querier *q, tsdb_series_set **out, heron_err *err)
     return select_sources(q, NULL, 0, out, err);
 }
 
+static void prefetch(const tsdb_series_set *s, size_t i, int stage)
+{
+    if (i < s->n) {
+        const qsource *src = &s->srcs[s->v[i].src];
+        if (src->ops->prefetch)
+            src->ops->prefetch(src->p, &s->v[i], stage);
+    }
+}
+
+/* Loads the chunks of v[i .. next) from their sources into s->load;
+ * HERON_ENOENT when none is left in range. */
+static int load_series(tsdb_series_set *s)
+{
+    prefetch(s, s->next + 1, 0);
+    prefetch(s, s->next, 1);
+    qload_reset(&s->load);
+    for (size_t k = s->i; k < s->next; k++) {
+        const qseries *qs = &s->v[k];
+        const qsource *src = &s->srcs[qs->src];
+        int rc = src->ops->chunks(src->p, qs, s->mint, s->maxt, &s->load, &s->err);
+        if (rc && rc != HERON_ENOENT)
+            return rc;
+    }
+    if (s->load.nc == 0)
+        return HERON_ENOENT;
+    qload_finish(&s->load);
+    return 0;
+}
+
 int tsdb_series_set_next(tsdb_series_set *s)
 {
-    if (s->i != (size_t)-1 && s->i >= s->n)
-        return 0;
-    s->i++;
-    if (s->i >= s->n) {
-        it_reset(&s->it, NULL, s->mint, s->maxt);
-        return 0;
+    it_reset(&s->it, NULL, s->mint, s->maxt);
+    if (s->i == (size_t)-1)
+        s->next = 0;
+    while (s->next < s->n) {
+        s->i = s->next++;
+        /* Labels are unique within a source, so only series of other
+         * sources can share them. */
+        while (s->next < s->n && s->v[s->next].src != s->v[s->i].src &&
+               qseries_cmp(&s->v[s->i], &s->v[s->next]) == 0)
+            s->next++;
+        int rc = load_series(s);
+        if (rc == 0)
+            return 1;
+        if (rc != HERON_ENOENT) {
+            s->i = s->next = s->n;
+            return rc;
+        }
     }
-    return 1;
+    s->i = s->n;
+    return 0;
 }
 
 const tsdb_label *tsdb_series_set_labels(const tsdb_series_set *s, size_t *n)
@@ -481,56 +468,28 @@ const tsdb_label *tsdb_series_set_labels(const tsdb_series_set *s, size_t *n)
     return s->v[s->i].ls;
 }
 
-/* Asks the cache for what the next series will read: its loaded chunks'
- * bytes (head chunks in mapped files, open chunks copied at select time),
- * and the chunk list of the one after (the list says where the bytes are,
- * so it is asked for a series earlier). All of it lies scattered over
- * memory that the whole select has passed through since, so each would
- * otherwise miss, while decoding one series takes far longer than
- * fetching the next one's. Block chunks come page by page, in order. */
-static void prefetch(const char *p, size_t len)
-{
-    enum { LINE = 64, MAX_BYTES = 1024 };
-    for (size_t o = 0; o < len && o < MAX_BYTES; o += LINE)
-        __builtin_prefetch(p + o);
-}
-
-static void prefetch_next(const tsdb_series_set *s)
-{
-    if (s->i + 2 < s->n)
-        prefetch((const char *)s->v[s->i + 2].chunks,
-                 s->v[s->i + 2].nchunks * sizeof(qchunk));
-    if (s->i + 1 < s->n) {
-        const qseries *qs = &s->v[s->i + 1];
-        for (size_t c = 0; c < qs->nchunks; c++)
-            if (qs->chunks[c].b)
-                prefetch((const char *)qs->chunks[c].b, qs->chunks[c].len);
-    }
-}
-
 tsdb_iterator *tsdb_series_set_iterator(tsdb_series_set *s)
 {
     tsdb_iterator *it = &s->it;
-    const qseries *qs = s->i < s->n ? &s->v[s->i] : NULL;
-    it_reset(it, qs, s->mint, s->maxt);
-    if (!qs)
+    qload *l = s->i < s->n ? &s->load : NULL;
+    it_reset(it, l, s->mint, s->maxt);
+    if (!l)
         return it;
-    prefetch_next(s);
     /* Chunks usually come in time order (one source, or sources that do
      * not overlap); sort them only when they do not. */
     int overlap = 0;
     int64_t hi = INT64_MIN;
-    for (size_t c = 0; c < qs->nchunks; c++) {
-        if (c && chunk_cmp(&qs->chunks[c - 1], &qs->chunks[c]) > 0) {
-            qsort(qs->chunks, qs->nchunks, sizeof(qchunk), chunk_cmp);
+    for (size_t c = 0; c < l->nc; c++) {
+        if (c && chunk_cmp(&l->cs[c - 1], &l->cs[c]) > 0) {
+            qsort(l->cs, l->nc, sizeof(qchunk), chunk_cmp);
             c = 0;
             overlap = 0;
             hi = INT64_MIN;
         }
-        if (c && qs->chunks[c].mint <= hi)
+        if (c && l->cs[c].mint <= hi)
             overlap = 1;
-        if (qs->chunks[c].maxt > hi)
-            hi = qs->chunks[c].maxt;
+        if (l->cs[c].maxt > hi)
+            hi = l->cs[c].maxt;
     }
     if (overlap) {
         int rc = it_merge(it);
@@ -553,6 +512,7 @@ void tsdb_series_set_free(tsdb_series_set *s)
         return;
     it_reset(&s->it, NULL, 0, 0);
     free(s->it.page.data);
+    qload_free(&s->load);
     qarena_free(&s->arena);
     free(s->v);
     free(s);
@@ -568,16 +528,24 @@ static int labels_of_selected(tsdb_querier *q, const tsdb_matcher *const *ms,
     int rc = select_sources(q, ms, n, &s, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < s->n && rc == 0; i++)
-        for (size_t j = 0; j < s->v[i].nls && rc == 0; j++) {
-            const tsdb_label *l = &s->v[i].ls[j];
+    while ((rc = tsdb_series_set_next(s)) == 1) {
+        size_t nls;
+        const tsdb_label *ls = tsdb_series_set_labels(s, &nls);
+        for (size_t j = 0; j < nls && rc == 1; j++) {
             if (!name)
-                rc = strings_push(out, l->name);
-            else if (strcmp(l->name, name) == 0)
-                rc = strings_push(out, l->value);
+                rc = strings_push(out, ls[j].name) ? HERON_ENOMEM : 1;
+            else if (strcmp(ls[j].name, name) == 0)
+                rc = strings_push(out, ls[j].value) ? HERON_ENOMEM : 1;
         }
+        if (rc != 1)
+            break;
+    }
+    if (rc == HERON_ENOMEM)
+        err_set(err, rc, "out of memory");
+    else if (rc && err)
+        *err = *tsdb_series_set_err(s);
     tsdb_series_set_free(s);
-    return rc ? err_set(err, rc, "out of memory") : 0;
+    return rc;
 }
 
 int tsdb_querier_label_names(tsdb_querier *q, const tsdb_matcher *const *ms,

@@ -1,13 +1,16 @@
 /*
- * query — the internal shape of a read: sources, series snapshots and a
- * per-query arena.
+ * query — the internal shape of a read: sources, series and the buffers
+ * a read fills.
  *
  * The head and every block are a qsource: an index (postings, label names
- * and values) plus per-series snapshots (labels, chunks overlapping a time
- * range, deleted intervals). Everything a snapshot points to stays valid
- * while the querier that made it is open: chunk bytes live in mapped files
- * or in the querier's arena, labels in the head's interned strings or a
- * block's mapped symbol table.
+ * and values) plus, per series, its labels and its chunks overlapping a
+ * time range, with deleted intervals. A select keeps only each series'
+ * labels (in a per-query arena) and where to find it; the chunk list is
+ * loaded when the set reaches the series, into buffers reused from series
+ * to series, so a select of many series writes little memory. Everything
+ * a load points to stays valid while the querier that made it is open:
+ * chunk bytes live in mapped files, labels in the head's interned strings
+ * or a block's mapped symbol table.
  */
 #ifndef HERON_TSDB_QUERY_H
 #define HERON_TSDB_QUERY_H
@@ -23,8 +26,10 @@ typedef struct qarena {
     struct qarena_blk *blk;
 } qarena;
 
-/* 16-byte aligned memory valid until qarena_free, or NULL. */
+/* 16-byte aligned memory valid until qarena_reset or qarena_free, or NULL. */
 void *qarena_alloc(qarena *a, size_t n);
+/* Frees what was allocated but keeps the newest block for reuse. */
+void qarena_reset(qarena *a);
 void qarena_free(qarena *a);
 
 typedef struct tinterval {
@@ -56,14 +61,37 @@ typedef struct qchunk {
     uint64_t ref;
 } qchunk;
 
+/* A series as a select found it in one source (srcs[src] of its querier):
+ * equal labels in several sources are several qseries, side by side once
+ * sorted. */
 typedef struct qseries {
     const tsdb_label *ls;
     size_t nls;
-    qchunk *chunks;
-    size_t nchunks;
-    const tinterval *tombs; /* sorted, non-overlapping */
-    size_t ntombs;
+    size_t src;
+    uint64_t id;
+    const void *hint; /* what the source found the series by, or NULL */
 } qseries;
+
+/* The chunks and deleted intervals of one series, gathered from each source
+ * that has it; reused from series to series. scratch holds bytes a source
+ * makes while loading (the head's out-of-order chunk) and is reset with the
+ * rest. */
+typedef struct qload {
+    qchunk *cs;
+    size_t nc, ccap;
+    tinterval *tombs; /* sorted, non-overlapping once qload_finish ran */
+    size_t nt, tcap;
+    qarena scratch;
+} qload;
+
+/* Appends one chunk / one deleted interval; HERON_ENOMEM on failure. */
+int qload_chunk(qload *l, const qchunk *c);
+int qload_tomb(qload *l, tinterval iv);
+/* Empties l for the next series, keeping its memory. */
+void qload_reset(qload *l);
+/* Sorts and coalesces the deleted intervals gathered from several sources. */
+void qload_finish(qload *l);
+void qload_free(qload *l);
 
 typedef struct qsource_ops {
     /* Appends the sorted ids of name=value to out. */
@@ -74,10 +102,23 @@ typedef struct qsource_ops {
     int (*names)(void *src, tsdb_strings *out, heron_err *err);
     int (*values)(void *src, const char *name, tsdb_strings *out,
                   heron_err *err);
-    /* Snapshot of series id: chunks overlapping [mint, maxt], loaded or
-     * loadable (qchunk.load). HERON_ENOENT when the id is gone. */
-    int (*series)(void *src, uint64_t id, int64_t mint, int64_t maxt,
-                  qarena *a, qseries *out, heron_err *err);
+    /* The labels of series id, in a (valid while the querier is open),
+     * and a hint that chunks and prefetch may use to find it again;
+     * HERON_ENOENT when the id is gone or, where the source knows it
+     * cheaply, has no chunk overlapping [mint, maxt]. */
+    int (*labels)(void *src, uint64_t id, int64_t mint, int64_t maxt,
+                  qarena *a, const tsdb_label **ls, size_t *nls,
+                  const void **hint, heron_err *err);
+    /* Appends to out the chunks of series qs overlapping [mint, maxt],
+     * loaded or loadable (qchunk.load), and its deleted intervals.
+     * HERON_ENOENT when the series is gone. */
+    int (*chunks)(void *src, const qseries *qs, int64_t mint, int64_t maxt,
+                  qload *out, heron_err *err);
+    /* Optional: starts fetching into the cache what chunks will read for
+     * qs, two series ahead of it (stage 0), then one (stage 1). Selected
+     * series lie scattered over memory, and finding one then its chunks
+     * is a chain of misses that the reads of the series before can hide. */
+    void (*prefetch)(void *src, const qseries *qs, int stage);
 } qsource_ops;
 
 typedef struct qsource {
