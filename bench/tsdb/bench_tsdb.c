@@ -187,9 +187,12 @@ static void *ingest(void *arg)
 }
 
 /* Iterates every sample of the store (sample by sample, or in batches),
- * summing the values into *sum; returns samples read. The sum runs in a
- * local: through the pointer, which may alias the batch, every add would
- * wait for the previous one's store (a chain of about 8 cycles a sample). */
+ * summing the values into *sum; returns samples read. The sum runs in
+ * locals: through the pointer, which may alias the batch, every add would
+ * wait for the previous one's store (a chain of about 8 cycles a sample).
+ * Batches are summed into four accumulators: one would still chain every
+ * add on the last (4 cycles a sample, a tenth of a head read), which times
+ * the adder rather than the store. */
 static uint64_t read_once(tsdb_db *db, int batch, double *sum)
 {
     tsdb_querier *q;
@@ -209,8 +212,14 @@ static uint64_t read_once(tsdb_db *db, int batch, double *sum)
                 const double *vs;
                 int k;
                 while ((k = tsdb_iterator_next_batch(it, &ts, &vs)) > 0) {
-                    for (int j = 0; j < k; j++)
-                        acc += vs[j];
+                    double part[4] = {0, 0, 0, 0};
+                    int j = 0;
+                    for (; j + 4 <= k; j += 4)
+                        for (int l = 0; l < 4; l++)
+                            part[l] += vs[j + l];
+                    for (; j < k; j++)
+                        part[0] += vs[j];
+                    acc += (part[0] + part[1]) + (part[2] + part[3]);
                     n += (uint64_t)k;
                 }
                 continue;

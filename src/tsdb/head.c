@@ -869,16 +869,28 @@ static void hq_unlock(head *h, const qseries *qs)
 
 static void hq_prefetch(void *p, const qseries *qs, int stage)
 {
+    head *h = p;
     const char *m = qs->hint;
     if (stage == 0) {
+        /* The series (which may straddle three lines) and its id lock. */
         __builtin_prefetch(m);
         __builtin_prefetch(m + 64);
+        __builtin_prefetch(m + sizeof(mseries) - 1);
+        __builtin_prefetch(id_lock(h, qs->id));
         return;
     }
-    head *h = p;
     mseries *s = hq_lock(h, qs);
-    for (size_t o = 0; o < s->nfull * sizeof *s->full; o += 64)
-        __builtin_prefetch((const char *)s->full + o);
+    if (stage == 1) { /* its chunk list */
+        for (size_t o = 0; o < s->nfull * sizeof *s->full; o += 64)
+            __builtin_prefetch((const char *)s->full + o);
+    } else { /* the first bytes of its chunks, which hq_chunks reads */
+        for (uint32_t i = 0; i < s->nfull; i++)
+            cmap_prefetch(h->cm, s->full[i].ref & ~HCHUNK_INT);
+        /* The open chunk, which hq_open_load copies last of the series. */
+        if (s->enc.b)
+            for (size_t o = 0; o < chunk_enc_len(&s->enc); o += 64)
+                __builtin_prefetch(s->enc.b + o);
+    }
     hq_unlock(h, qs);
 }
 
@@ -923,10 +935,6 @@ static int hq_chunks(void *p, const qseries *qs, int64_t mint, int64_t maxt,
     head *h = p;
     mseries *s = hq_lock(h, qs);
     int rc = 0;
-    /* Ask for every chunk's first line before reading any length, so that
-     * their misses overlap. */
-    for (uint32_t i = 0; i < s->nfull; i++)
-        cmap_prefetch(h->cm, s->full[i].ref & ~HCHUNK_INT);
     for (uint32_t i = 0; i < s->nfull && rc == 0; i++) {
         const hchunk *c = &s->full[i];
         if (c->maxt < mint || c->mint > maxt)

@@ -418,8 +418,9 @@ static void prefetch(const tsdb_series_set *s, size_t i, int stage)
  * HERON_ENOENT when none is left in range. */
 static int load_series(tsdb_series_set *s)
 {
-    prefetch(s, s->next + 1, 0);
-    prefetch(s, s->next, 1);
+    prefetch(s, s->next + 2, 0);
+    prefetch(s, s->next + 1, 1);
+    prefetch(s, s->next, 2);
     qload_reset(&s->load);
     for (size_t k = s->i; k < s->next; k++) {
         const qseries *qs = &s->v[k];

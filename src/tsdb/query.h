@@ -115,9 +115,11 @@ typedef struct qsource_ops {
     int (*chunks)(void *src, const qseries *qs, int64_t mint, int64_t maxt,
                   qload *out, heron_err *err);
     /* Optional: starts fetching into the cache what chunks will read for
-     * qs, two series ahead of it (stage 0), then one (stage 1). Selected
-     * series lie scattered over memory, and finding one then its chunks
-     * is a chain of misses that the reads of the series before can hide. */
+     * qs: three series ahead of it (stage 0), two (stage 1), then one
+     * (stage 2), each stage what the one before brought in points to.
+     * Selected series lie scattered over memory, and finding one, then its
+     * chunk list, then its chunks is a chain of misses that the reads of
+     * the series before can hide. */
     void (*prefetch)(void *src, const qseries *qs, int stage);
 } qsource_ops;
 
