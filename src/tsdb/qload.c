@@ -5,32 +5,33 @@
 
 #include "core/err.h"
 
-/* Room for one more element in *v (n used of *cap); 0 or HERON_ENOMEM. */
-static int grow(void **v, size_t n, size_t *cap, size_t size)
+void *qgrow(void *v, size_t n, size_t *cap, size_t size)
 {
     if (n < *cap)
-        return 0;
+        return v;
     size_t nc = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, nc * size);
-    if (!p)
-        return HERON_ENOMEM;
-    *v = p;
-    *cap = nc;
-    return 0;
+    void *p = realloc(v, nc * size);
+    if (p)
+        *cap = nc;
+    return p;
 }
 
 int qload_chunk(qload *l, const qchunk *c)
 {
-    if (grow((void **)&l->cs, l->nc, &l->ccap, sizeof *l->cs))
+    qchunk *cs = qgrow(l->cs, l->nc, &l->ccap, sizeof *cs);
+    if (!cs)
         return HERON_ENOMEM;
+    l->cs = cs;
     l->cs[l->nc++] = *c;
     return 0;
 }
 
 int qload_tomb(qload *l, tinterval iv)
 {
-    if (grow((void **)&l->tombs, l->nt, &l->tcap, sizeof *l->tombs))
+    tinterval *tombs = qgrow(l->tombs, l->nt, &l->tcap, sizeof *tombs);
+    if (!tombs)
         return HERON_ENOMEM;
+    l->tombs = tombs;
     l->tombs[l->nt++] = iv;
     return 0;
 }

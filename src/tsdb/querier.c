@@ -125,7 +125,7 @@ static void it_set_fast(tsdb_iterator *it)
 }
 
 /* Decodes chunk c into the iterator's buffers (loading it first when the
- * snapshot left it in its file). */
+ * chunk list left it in its file). */
 static int decode_chunk(tsdb_iterator *it, const qchunk *c)
 {
     const uint8_t *b = c->b;
@@ -333,14 +333,10 @@ static int qseries_cmp(const void *a, const void *b)
 
 static int set_push(tsdb_series_set *s, size_t *cap, const qseries *qs)
 {
-    if (s->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        qseries *v = realloc(s->v, nc * sizeof *v);
-        if (!v)
-            return HERON_ENOMEM;
-        s->v = v;
-        *cap = nc;
-    }
+    qseries *v = qgrow(s->v, s->n, cap, sizeof *v);
+    if (!v)
+        return HERON_ENOMEM;
+    s->v = v;
     s->v[s->n++] = *qs;
     return 0;
 }

@@ -45,7 +45,7 @@ typedef struct qpage {
     size_t len, cap;
 } qpage;
 
-/* Fetches a chunk that a snapshot left unloaded; the bytes may live in
+/* Fetches a chunk that a chunk list left unloaded; the bytes may live in
  * page and stay valid until the next load into it. */
 typedef int (*qchunk_load_fn)(const void *src, uint64_t ref, qpage *page,
                               const uint8_t **b, uint32_t *len, uint8_t *enc,
@@ -84,6 +84,10 @@ typedef struct qload {
     qarena scratch;
 } qload;
 
+/* v (n elements of size bytes used of *cap) with room for one more:
+ * v itself, or v moved to twice the room; NULL (v untouched) when out of
+ * memory. */
+void *qgrow(void *v, size_t n, size_t *cap, size_t size);
 /* Appends one chunk / one deleted interval; HERON_ENOMEM on failure. */
 int qload_chunk(qload *l, const qchunk *c);
 int qload_tomb(qload *l, tinterval iv);
